@@ -1,0 +1,157 @@
+// [C:400] Decode once: basic blocks of decoded instructions, cached by address.
+//
+// Iced decodes an instruction in tens of nanoseconds; a guest loop runs the same
+// instructions millions of times. So the first execution at an address decodes a
+// basic block (up to a branch, a page end or BlockLimit instructions) and keeps it,
+// with each instruction's handler looked up once. A block is found again by its
+// linear start and checked against the physical address it was decoded from (a
+// different mapping means different code). A write into a physical page that holds
+// code drops every block decoded from it (DESIGN §6), and the interpreter stops
+// executing the current block after that instruction.
+using Iced.Intel;
+using Puppyvisor.Cpu.Memory;
+
+namespace Puppyvisor.Cpu.Decoding;
+
+/// <summary>A run of decoded instructions ending at a control transfer.</summary>
+public sealed unsafe class DecodedBlock
+{
+    public uint Linear, Physical;
+    public readonly Instruction[] Instructions;
+    internal readonly delegate*<Cpu, ref Instruction, void>[] Handlers;
+    public int Count;
+    /// <summary>Cleared when the guest writes into one of the block's pages.</summary>
+    public bool Valid = true;
+    /// <summary>The last physical page the block's bytes touch (a block crosses at most one boundary).</summary>
+    internal uint LastPage;
+
+    internal DecodedBlock(int capacity)
+    {
+        Instructions = new Instruction[capacity];
+        Handlers = new delegate*<Cpu, ref Instruction, void>[capacity];
+    }
+}
+
+public sealed class DecodeCache
+{
+    public const int BlockLimit = 32;
+    const int FastSlots = 1 << 12;
+
+    readonly Cpu _cpu;
+    readonly Dictionary<uint, DecodedBlock> _blocks = new();
+    readonly DecodedBlock?[] _fast = new DecodedBlock?[FastSlots];
+    readonly Dictionary<uint, List<DecodedBlock>> _blocksByPage = new();
+    readonly GuestCodeReader _reader;
+    readonly Decoder _decoder;
+    readonly DecodedBlock _scratch = new(1);
+
+    /// <summary>Off switch for tests: decode every instruction at every execution.</summary>
+    public bool Enabled = true;
+
+    public ulong Hits, Misses, Invalidations;
+    public int BlockCount => _blocks.Count;
+
+    internal DecodeCache(Cpu cpu)
+    {
+        _cpu = cpu;
+        _reader = new GuestCodeReader(cpu);
+        _decoder = Decoder.Create(32, _reader, DecoderOptions.None);
+    }
+
+    /// <summary>
+    /// The block starting at linear <paramref name="eip"/>. Returns null with a fault raised
+    /// when the first instruction cannot be fetched (#PF on the code page).
+    /// </summary>
+    public DecodedBlock? Lookup(uint eip)
+    {
+        if (!_cpu.Translate(eip, AccessKind.Execute, out uint pa)) return null;
+        if (!Enabled) return DecodeInto(_scratch, eip, pa, 1) ? _scratch : null;
+
+        int slot = (int)((eip ^ (eip >> 12)) & (FastSlots - 1));
+        DecodedBlock? block = _fast[slot];
+        if (block is not null && block.Linear == eip && block.Physical == pa && block.Valid)
+        {
+            Hits++;
+            return block;
+        }
+        if (_blocks.TryGetValue(eip, out block) && block.Physical == pa && block.Valid)
+        {
+            Hits++;
+            _fast[slot] = block;
+            return block;
+        }
+        Misses++;
+        block = new DecodedBlock(BlockLimit);
+        if (!DecodeInto(block, eip, pa, BlockLimit)) return null;
+        if (_blocks.TryGetValue(eip, out DecodedBlock? old)) old.Valid = false;
+        _blocks[eip] = block;
+        _fast[slot] = block;
+        Register(block, pa >> 12);
+        if (block.LastPage != pa >> 12) Register(block, block.LastPage);
+        return block;
+    }
+
+    unsafe bool DecodeInto(DecodedBlock block, uint eip, uint pa, int limit)
+    {
+        block.Linear = eip; block.Physical = pa; block.Count = 0; block.Valid = true;
+        block.LastPage = pa >> 12;
+        uint ip = eip;
+        while (block.Count < limit)
+        {
+            _reader.Start(ip);
+            _decoder.IP = ip;
+            _decoder.Decode(out Instruction insn);
+            if (_reader.Faulted)
+            {
+                // The bytes ran into a page that cannot be fetched: fault now if this is the
+                // first instruction, else end the block and let the next lookup fault.
+                if (block.Count == 0) { _reader.RaiseFault(); return false; }
+                _reader.DiscardFault();
+                break;
+            }
+            if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
+            block.Instructions[block.Count] = insn;
+            block.Handlers[block.Count] = DispatchTable.Handlers[(int)insn.Code];
+            block.Count++;
+            block.LastPage = _reader.LastPhysicalPage;
+            ip = insn.NextIP32;
+            if (insn.FlowControl != FlowControl.Next || insn.Code == Code.INVALID) break;
+            if ((ip & 0xFFF) == 0 || (ip >> 12) != (eip >> 12)) break;
+            if (DispatchTable.EndsBlock[(int)insn.Code]) break;
+        }
+        return true;
+    }
+
+    void Register(DecodedBlock block, uint page)
+    {
+        if (page >= (uint)_cpu.Memory.CodePages.Length) return;
+        if (!_blocksByPage.TryGetValue(page, out var list)) _blocksByPage[page] = list = new List<DecodedBlock>();
+        list.Add(block);
+        _cpu.Memory.CodePages[page] = 1;
+    }
+
+    /// <summary>Drops every block decoded from physical page <paramref name="page"/>.</summary>
+    public void InvalidatePage(uint page)
+    {
+        _cpu.Memory.CodePages[page] = 0;
+        if (!_blocksByPage.Remove(page, out var list)) return;
+        foreach (DecodedBlock b in list)
+        {
+            if (!b.Valid) continue;
+            b.Valid = false;
+            Invalidations++;
+            if (_blocks.TryGetValue(b.Linear, out var current) && current == b) _blocks.Remove(b.Linear);
+        }
+        _cpu.NoteCodeModified();
+    }
+
+    /// <summary>Drops everything (a debugger inserting a breakpoint, tests).</summary>
+    public void Clear()
+    {
+        foreach (var list in _blocksByPage.Values) foreach (var b in list) b.Valid = false;
+        _blocksByPage.Clear();
+        _blocks.Clear();
+        Array.Clear(_fast);
+        Array.Clear(_cpu.Memory.CodePages);
+    }
+}

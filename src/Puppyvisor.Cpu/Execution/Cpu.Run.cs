@@ -1,0 +1,212 @@
+// [C:600] The interpreter: run decoded blocks until something needs the monitor.
+//
+// Run(budget) is the guest's side of lguest's run_guest(): it executes until the
+// budget of instructions is spent (a deadline on the virtual clock) or an exit is
+// due. Everything rare -- a fault, an exit, a kick from another thread, a write into
+// cached code, an interrupt window -- sets a bit in one "attention" word, so the
+// per-instruction cost of all of them together is one load and one branch
+// (blink's single attention flag, Ryujinx's interrupt check).
+using System.Runtime.CompilerServices;
+using Iced.Intel;
+using Puppyvisor.Cpu.Decoding;
+
+namespace Puppyvisor.Cpu;
+
+public sealed partial class Cpu
+{
+    const int AttnFault = 1, AttnExit = 2, AttnKick = 4, AttnCodeModified = 8, AttnIrqPoll = 16, AttnStep = 32;
+
+    int _attention;
+    long _budget;
+    ExitReason _exitReason;
+
+    bool _pendingFault;
+    byte _faultVector;
+    uint _faultErrorCode;
+    bool _faultHasErrorCode;
+
+    /// <summary>The EIP of the instruction being executed (a fault's saved EIP).</summary>
+    public uint InstructionStart;
+
+    /// <summary>Set by STI and MOV SS / POP SS: no interrupt at the next boundary (SDM 6.8.3).</summary>
+    bool _interruptShadow;
+    public bool InInterruptShadow => _interruptShadow;
+
+    /// <summary>The monitor's "an IRQ is pending" line. The CPU exits with InterruptWindow when it can take one.</summary>
+    bool _irqLine;
+
+    public readonly DecodeCache Decode;
+
+    /// <summary>Exceptions delivered to the guest, by vector.</summary>
+    public readonly ulong[] ExceptionCounts = new ulong[32];
+
+    /// <summary>What ended the run when it was a triple fault: the chain of vectors, for the report.</summary>
+    public readonly List<string> FaultChain = new();
+
+    /// <summary>
+    /// Runs until an exit or until <paramref name="budget"/> instructions have retired.
+    /// </summary>
+    public ExitReason Run(long budget)
+    {
+        _budget = budget;
+        if (_irqLine) SetAttention(AttnIrqPoll);
+        while (true)
+        {
+            if (_attention != 0 && HandleAttention(out ExitReason reason)) return reason;
+            if (_budget <= 0) return ExitReason.BudgetExhausted;
+            DecodedBlock? block = Decode.Lookup(Eip);
+            if (block is null) continue;            // a fetch fault is pending
+            ExecuteBlock(block);
+        }
+    }
+
+    unsafe void ExecuteBlock(DecodedBlock block)
+    {
+        var insns = block.Instructions;
+        var handlers = block.Handlers;
+        int count = block.Count;
+        for (int k = 0; k < count; k++)
+        {
+            ref Instruction insn = ref insns[k];
+            InstructionStart = Eip;
+            Eip = insn.NextIP32;
+            _interruptShadow = false;
+            handlers[k](this, ref insn);
+            if (_attention != 0)
+            {
+                if (!_pendingFault) Retire();
+                return;
+            }
+            Retire();
+            if (_budget <= 0) return;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void Retire()
+    {
+        InstructionsRetired++;
+        _budget--;
+    }
+
+    /// <summary>Handles the attention bits at an instruction boundary; true when Run must return.</summary>
+    bool HandleAttention(out ExitReason reason)
+    {
+        reason = default;
+        if ((_attention & AttnFault) != 0)
+        {
+            ClearAttention(AttnFault);
+            if (!DeliverPendingFault()) { reason = ExitReason.TripleFault; return true; }
+        }
+        if ((_attention & AttnCodeModified) != 0) ClearAttention(AttnCodeModified);
+        if ((_attention & AttnExit) != 0)
+        {
+            ClearAttention(AttnExit);
+            reason = _exitReason;
+            return true;
+        }
+        if ((_attention & AttnKick) != 0)
+        {
+            ClearAttention(AttnKick);
+            reason = ExitReason.Kick;
+            return true;
+        }
+        if ((_attention & AttnStep) != 0)
+        {
+            ClearAttention(AttnStep);
+            reason = ExitReason.Breakpoint;
+            return true;
+        }
+        if ((_attention & AttnIrqPoll) != 0)
+        {
+            if (!_irqLine || !InterruptsEnabled) ClearAttention(AttnIrqPoll);
+            else if (!_interruptShadow)
+            {
+                ClearAttention(AttnIrqPoll);
+                reason = ExitReason.InterruptWindow;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void SetAttention(int bit) => Interlocked.Or(ref _attention, bit);
+    void ClearAttention(int bit) => Interlocked.And(ref _attention, ~bit);
+
+    /// <summary>Ends the current instruction's run with <paramref name="reason"/> (the instruction retires).</summary>
+    public void Exit(ExitReason reason)
+    {
+        _exitReason = reason;
+        SetAttention(AttnExit);
+    }
+
+    /// <summary>Asks a running vCPU to return to the monitor at the next boundary. Thread-safe.</summary>
+    public void Kick() => SetAttention(AttnKick);
+
+    /// <summary>Asks the CPU to stop after the current instruction with <paramref name="reason"/> (devices).</summary>
+    public void RequestExit(ExitReason reason) => Exit(reason);
+
+    /// <summary>Single step: return after one more instruction retires (or faults into a handler).</summary>
+    public void StepOnce() { _budget = 1; }
+
+    /// <summary>The monitor raises this while any IRQ is pending; Run exits with InterruptWindow when deliverable.</summary>
+    public bool IrqLine
+    {
+        get => _irqLine;
+        set
+        {
+            _irqLine = value;
+            if (value) SetAttention(AttnIrqPoll);
+        }
+    }
+
+    /// <summary>Called by STI, POPF and IRET when they set IF: a pending IRQ is delivered right after.</summary>
+    internal void NoteInterruptsEnabled()
+    {
+        if (_irqLine) SetAttention(AttnIrqPoll);
+    }
+
+    internal void SetInterruptShadow() => _interruptShadow = true;
+
+    internal void NoteCodeModified() => SetAttention(AttnCodeModified);
+
+    /// <summary>True when the current instruction has raised a fault (stop, write nothing more).</summary>
+    public bool Faulted
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _pendingFault;
+    }
+
+    /// <summary>Raises an exception without an error code.</summary>
+    public void RaiseFault(Vector vector) => RaiseFault((int)vector, false, 0);
+
+    /// <summary>Raises an exception with an error code.</summary>
+    public void RaiseFault(Vector vector, uint errorCode) => RaiseFault((int)vector, true, errorCode);
+
+    void RaiseFault(int vector, bool hasErrorCode, uint errorCode)
+    {
+        if (_pendingFault) return;                  // the first fault of an instruction wins
+        _pendingFault = true;
+        _faultVector = (byte)vector;
+        _faultHasErrorCode = hasErrorCode;
+        _faultErrorCode = errorCode;
+        SetAttention(AttnFault);
+    }
+
+    internal void ClearPendingFault()
+    {
+        _pendingFault = false;
+        ClearAttention(AttnFault);
+    }
+
+    readonly HashSet<Code> _reportedUnimplemented = new();
+
+    internal void ReportUnimplemented(ref Instruction insn)
+    {
+        if (!_reportedUnimplemented.Add(insn.Code)) return;
+        var formatter = new NasmFormatter();
+        var output = new StringOutput();
+        formatter.Format(insn, output);
+        Host.Warn($"unimplemented instruction at 0x{InstructionStart:x8}: {output.ToStringAndReset()} ({insn.Code}); raising #UD");
+    }
+}

@@ -1,0 +1,168 @@
+// [C:300] Lazy flags: remember the last arithmetic operation, compute flags when read.
+//
+// Most flag results are never read: an ADD's flags are overwritten by the next CMP
+// before any Jcc looks. So ADD, SUB, ADC, SBB, the logic group, INC, DEC and NEG
+// record their operands and result (Aeon's FlagState, Bochs' lazy flags) and the
+// six arithmetic flags are computed only when someone asks. Everything else
+// (shifts, multiplies, BCD) sets them eagerly through SetArithFlags.
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Puppyvisor.Cpu;
+
+/// <summary>The operation whose flags are pending.</summary>
+internal enum FlagOp : byte
+{
+    /// <summary>Flags are materialised in <c>_eflags</c>.</summary>
+    None,
+    Add, Adc, Sub, Sbb, Logic, Inc, Dec,
+}
+
+public sealed partial class Cpu
+{
+    /// <summary>CF, PF, AF, ZF, SF and OF: the flags that may be lazy.</summary>
+    public const uint ArithFlags = CF | PF | AF | ZF | SF | OF;
+
+    uint _eflags = 2;           // every bit when _flagOp is None; the non-lazy bits otherwise
+    FlagOp _flagOp;
+    byte _flagSize;             // 1, 2 or 4 bytes
+    uint _flagDst, _flagSrc, _flagRes;
+    bool _flagCarryIn;          // ADC/SBB's incoming CF; INC/DEC keep the old CF in _eflags
+
+    /// <summary>EFLAGS as the guest sees it (bit 1 always set).</summary>
+    public uint Eflags
+    {
+        get => _flagOp == FlagOp.None ? _eflags : (_eflags & ~ArithFlags) | ComputeArithFlags();
+        set { _eflags = (value & 0x003F_7FD5u) | 2u; _flagOp = FlagOp.None; }
+    }
+
+    /// <summary>Turns pending flags into bits in <c>_eflags</c>.</summary>
+    public void MaterializeFlags()
+    {
+        if (_flagOp == FlagOp.None) return;
+        _eflags = (_eflags & ~ArithFlags) | ComputeArithFlags();
+        _flagOp = FlagOp.None;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLazy(FlagOp op, int size, uint dst, uint src, uint res)
+    {
+        _flagOp = op; _flagSize = (byte)size; _flagDst = dst; _flagSrc = src; _flagRes = res;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void SetLazyWithCarry(FlagOp op, int size, uint dst, uint src, uint res, bool carryIn)
+    {
+        _flagCarryIn = carryIn;
+        SetLazy(op, size, dst, src, res);
+    }
+
+    /// <summary>INC and DEC leave CF alone: pin the current CF in <c>_eflags</c> first.</summary>
+    internal void SetLazyIncDec(FlagOp op, int size, uint dst, uint res)
+    {
+        if (_flagOp != FlagOp.None) _eflags = (_eflags & ~CF) | (GetCF() ? CF : 0);
+        SetLazy(op, size, dst, 1, res);
+    }
+
+    /// <summary>Sets the six arithmetic flags eagerly (shifts, multiplies, BCD).</summary>
+    internal void SetArithFlags(uint bits)
+    {
+        MaterializeFlags();
+        _eflags = (_eflags & ~ArithFlags) | (bits & ArithFlags);
+    }
+
+    /// <summary>Sets or clears a flag bit eagerly, keeping the others as they are.</summary>
+    internal void SetFlag(uint flag, bool value)
+    {
+        MaterializeFlags();
+        _eflags = value ? _eflags | flag : _eflags & ~flag;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool GetFlag(uint flag) =>
+        (flag & ArithFlags) == 0 || _flagOp == FlagOp.None ? (_eflags & flag) != 0 : (Eflags & flag) != 0;
+
+    public bool InterruptsEnabled => (_eflags & IF) != 0;
+    public bool DirectionFlag => (_eflags & DF) != 0;
+    public int Iopl => (int)((_eflags >> 12) & 3);
+
+    static uint SignBit(int size) => size == 4 ? 0x8000_0000u : size == 2 ? 0x8000u : 0x80u;
+    static uint SizeMask(int size) => size == 4 ? 0xFFFF_FFFFu : size == 2 ? 0xFFFFu : 0xFFu;
+
+    /// <summary>PF: set when the low byte of the result has an even number of 1 bits.</summary>
+    internal static uint Parity(uint result) => (BitOperations.PopCount(result & 0xFF) & 1) == 0 ? PF : 0;
+
+    /// <summary>ZF, SF and PF of a result of the given size.</summary>
+    internal static uint ZspFlags(uint result, int size)
+    {
+        uint m = SizeMask(size);
+        return ((result & m) == 0 ? ZF : 0) | ((result & SignBit(size)) != 0 ? SF : 0) | Parity(result);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool GetCF()
+    {
+        uint m = SizeMask(_flagSize);
+        uint d = _flagDst & m, s = _flagSrc & m, r = _flagRes & m;
+        return _flagOp switch
+        {
+            FlagOp.None or FlagOp.Inc or FlagOp.Dec => (_eflags & CF) != 0,
+            FlagOp.Add => r < d,
+            FlagOp.Adc => _flagCarryIn ? r <= d : r < d,
+            FlagOp.Sub => d < s,
+            FlagOp.Sbb => _flagCarryIn ? d <= s : d < s,
+            _ => false,
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool GetZF() => _flagOp == FlagOp.None ? (_eflags & ZF) != 0 : (_flagRes & SizeMask(_flagSize)) == 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool GetSF() => _flagOp == FlagOp.None ? (_eflags & SF) != 0 : (_flagRes & SignBit(_flagSize)) != 0;
+
+    internal bool GetOF()
+    {
+        uint sb = SignBit(_flagSize);
+        uint d = _flagDst, s = _flagSrc, r = _flagRes;
+        return _flagOp switch
+        {
+            FlagOp.None => (_eflags & OF) != 0,
+            FlagOp.Add or FlagOp.Adc => ((d ^ r) & (s ^ r) & sb) != 0,
+            FlagOp.Sub or FlagOp.Sbb => ((d ^ s) & (d ^ r) & sb) != 0,
+            FlagOp.Inc => (r & SizeMask(_flagSize)) == sb,
+            FlagOp.Dec => (r & SizeMask(_flagSize)) == sb - 1,
+            _ => false,
+        };
+    }
+
+    internal bool GetPF() => _flagOp == FlagOp.None ? (_eflags & PF) != 0 : Parity(_flagRes) != 0;
+
+    uint ComputeArithFlags()
+    {
+        uint f = ZspFlags(_flagRes, _flagSize);
+        if (GetCF()) f |= CF;
+        if (GetOF()) f |= OF;
+        // AF is the carry out of bit 3; the logic group leaves it undefined: we choose 0.
+        if (_flagOp != FlagOp.Logic && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0) f |= AF;
+        return f;
+    }
+
+    /// <summary>Evaluates condition code <paramref name="cc"/> (the low nibble of Jcc/SETcc/CMOVcc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Condition(int cc)
+    {
+        bool r = (cc >> 1) switch
+        {
+            0 => GetOF(),                       // O
+            1 => GetCF(),                       // B / C / NAE
+            2 => GetZF(),                       // E / Z
+            3 => GetCF() || GetZF(),            // BE / NA
+            4 => GetSF(),                       // S
+            5 => GetPF(),                       // P / PE
+            6 => GetSF() != GetOF(),            // L / NGE
+            _ => GetZF() || GetSF() != GetOF(), // LE / NG
+        };
+        return r ^ ((cc & 1) != 0);
+    }
+}
