@@ -58,7 +58,7 @@ public sealed partial class Cpu
     }
 
     static string Describe(int vector, bool hasError, uint error) =>
-        hasError ? $"{VectorInfo.Mnemonic(vector)}({error:#x})" : VectorInfo.Mnemonic(vector);
+        hasError ? $"{VectorInfo.Mnemonic(vector)}(0x{error:x})" : VectorInfo.Mnemonic(vector);
 
     /// <summary>Delivers a hardware interrupt (an IRQ from the monitor): the saved EIP is the next instruction.</summary>
     public bool DeliverExternalInterrupt(int vector)
