@@ -26,10 +26,10 @@ public sealed record MachineOptions
 
     /// <summary>
     /// The multiboot command line the guest sees. QEMU's -kernel passes the kernel's file
-    /// name, a space and -append's text; we do the same so a guest prints the same on both.
+    /// path as typed, a space and -append's text (the space even when -append is empty);
+    /// we do the same so a guest prints the same on both.
     /// </summary>
-    public string CommandLineFor(ElfImage image) =>
-        CommandLine.Length == 0 ? image.Path : $"{image.Path} {CommandLine}";
+    public string CommandLineFor(ElfImage image) => $"{image.Path} {CommandLine}";
 }
 
 /// <summary>The monitor's own exit codes, sysexits-style (README).</summary>
