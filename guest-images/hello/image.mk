@@ -1,0 +1,1 @@
+hello_SRCS := guest-images/hello/hello.c
