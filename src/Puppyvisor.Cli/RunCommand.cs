@@ -44,6 +44,7 @@ internal static class RunCommand
                 parse.GetValue(guests) is < 1 or > 256 ? "--guests must be between 1 and 256" :
                 parse.GetValue(maxInsns) is < 1 ? "--max-insns must be at least 1" :
                 parse.GetValue(tscKhz) < 1 ? "--tsc-khz must be at least 1" :
+                parse.GetValue(images)!.FirstOrDefault(i => i.StartsWith('-')) is { } unknown ? $"unknown option '{unknown}'" :
                 !TryParseSize(parse.GetValue(memory)!, out _) ? $"--memory: '{parse.GetValue(memory)}' is not a size from 1M to 3G in whole 4K pages (e.g. 16M)" :
                 null;
             if (error is not null)
