@@ -1,0 +1,3 @@
+periodic_SRCS := \
+	guest-images/periodic/periodic.c \
+	guest-images/common/demo.c
