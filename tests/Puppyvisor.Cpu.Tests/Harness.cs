@@ -90,6 +90,31 @@ internal sealed class CpuTestHarness
         Cpu.Selectors[(int)SegReg.FS] = Cpu.Selectors[(int)SegReg.GS] = UserData;
     }
 
+    // --- Paging (identity map of the first 4 MiB, user and writable, CR0.WP set) -------
+
+    public const uint PageDirectory = 0x10000, PageTable = 0x11000;
+
+    public void EnablePaging()
+    {
+        for (uint i = 0; i < 1024; i++) Write32(PageTable + 4 * i, (i << 12) | 7);
+        Write32(PageDirectory, PageTable | 7);
+        Cpu.Cr3 = PageDirectory;
+        Cpu.Cr0 |= Cpu.CR0_PG | Cpu.CR0_WP;
+        Cpu.FlushTlb();
+    }
+
+    public void UnmapPage(uint linear)
+    {
+        Write32(PageTable + 4 * (linear >> 12), 0);
+        Cpu.FlushTlbEntry(linear);
+    }
+
+    public void MakeReadOnly(uint linear)
+    {
+        Write32(PageTable + 4 * (linear >> 12), Read32(PageTable + 4 * (linear >> 12)) & ~2u);
+        Cpu.FlushTlbEntry(linear);
+    }
+
     // --- Memory ---------------------------------------------------------------------
 
     public void Write8(uint address, byte value) => Memory.Ram[address] = value;
