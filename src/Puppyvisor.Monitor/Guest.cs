@@ -84,7 +84,7 @@ public sealed class Guest : ICpuHost
     {
         if (!Irqs.Any || !Cpu.InterruptsEnabled || Cpu.InInterruptShadow) { Cpu.IrqLine = Irqs.Any; return; }
         Irqs.TakeLowest(out int irq, out long raisedAt);
-        long lateness = Math.Max(0, Clock.Now - raisedAt);
+        long lateness = Clock.Now - raisedAt;                  // never negative: an IRQ is never early
         Stats.IrqInjected(lateness);
         if (State == VCpuState.Halted) State = VCpuState.Running;   // HLT resumes into the handler
         if (!Cpu.DeliverExternalInterrupt(Abi.IrqBaseVector + irq)) Stop(StopReason.TripleFault, CrashReport.TripleFault(this));

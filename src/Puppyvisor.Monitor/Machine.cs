@@ -59,6 +59,8 @@ public sealed class Machine
     {
         while (_guests.Any(g => !g.Stopped))
         {
+            // Every guest's clock has reached _virtualNow: what is due by then is due for all.
+            Queue.RunExpired(_virtualNow);
             long sliceEnd = Math.Min(_virtualNow + Options.QuantumNs, Queue.EarliestExpiry);
             if (_guests.All(g => g.Stopped || !g.IsRunnable))
             {
@@ -75,7 +77,12 @@ public sealed class Machine
         }
     }
 
-    /// <summary>One guest's turn: enter, run, handle exits, until its clock reaches <paramref name="sliceEnd"/>.</summary>
+    /// <summary>
+    /// One guest's turn: enter, run, handle exits, until its clock reaches <paramref name="sliceEnd"/>.
+    /// Timers are fired here only while the clock is before the slice end: those due inside the
+    /// slice can only be this guest's own; the ones due at the end are fired for everyone at the
+    /// next slice's start. (Firing at a guest's own "now" past the others' would hand them early IRQs.)
+    /// </summary>
     void RunVirtualSlice(Guest g, long sliceEnd)
     {
         var clock = (VirtualClock)g.Clock;
@@ -93,7 +100,6 @@ public sealed class Machine
             if (g.Stopped) break;
             g.RunAndHandleExit(clock.BudgetUntil(Math.Min(sliceEnd, Queue.EarliestExpiry)));
         }
-        if (!g.Stopped) Queue.RunExpired(clock.Now);
     }
 
     // ---- The host clock: a thread per vCPU, one timer thread ----------------------

@@ -50,9 +50,19 @@ public class MachineTests
         {
             Assert.Equal(50, g.ClockEvent.Fired);
             Assert.Equal(50, g.Stats.IrqsInjected);
-            Assert.Equal(0, g.Stats.LatenessSummary()!.Value.Max);
+            Assert.Equal((0L, 0L), (g.Stats.LatenessSummary()!.Value.Min, g.Stats.LatenessSummary()!.Value.Max));
         });
         Assert.Equal(150, m.Queue.Expirations);
+    }
+
+    [Fact]
+    public void TimersOfOtherGuestsDueAtTheSameTime_NeverReachAGuestEarly()
+    {
+        // Ten guests with identical expiries: no guest's turn may fire another's timer before
+        // that guest's clock has reached it (the IRQ would arrive early, lateness < 0).
+        var (m, _) = RunMany(Enumerable.Repeat(TickingGuest(0), 10).ToList());
+        Assert.All(m.Guests, g => Assert.True(g.Stats.LatenessSummary()!.Value.Min >= 0));
+        Assert.All(m.Guests, g => Assert.Equal(50, g.Stats.IrqsInjected));
     }
 
     [Fact]
