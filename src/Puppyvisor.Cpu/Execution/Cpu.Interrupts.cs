@@ -70,7 +70,10 @@ public sealed partial class Cpu
 
     /// <summary>INT n, INT3, INTO: a trap, the saved EIP is the next instruction.</summary>
     /// <remarks>If the gate check fails, the fault is pending and is delivered as a fault at the INT.</remarks>
-    internal void DeliverSoftwareInterrupt(int vector) => TryDeliver(vector, false, 0, InterruptSource.Software);
+    internal void DeliverSoftwareInterrupt(int vector)
+    {
+        if (TryDeliver(vector, false, 0, InterruptSource.Software) && vector < 32) ExceptionCounts[vector]++;
+    }
 
     /// <summary>
     /// One delivery attempt. On failure a fault is pending and no register has changed

@@ -86,7 +86,7 @@ internal static unsafe class Stack
             for (int i = 1; i < level; i++)
             {
                 ebp -= (uint)size;
-                uint v = cpu.ReadMem(size == 4 ? ebp : (ushort)ebp, size);
+                uint v = cpu.ReadMem(ebp, size);          // the stack is 32-bit: EBP, even under 66h
                 if (cpu.Faulted || !cpu.Push(v, size)) { cpu.Esp = esp; return; }
             }
             if (!cpu.Push(frameTemp, size)) { cpu.Esp = esp; return; }

@@ -1,0 +1,44 @@
+// [L:030] `puppyvisor vectors FILE...`: run instruction test vectors, print each failure as a diff.
+using System.CommandLine;
+using Puppyvisor.Cpu.Conformance;
+using Puppyvisor.Monitor;
+
+namespace Puppyvisor.Cli;
+
+internal static class VectorsCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "JSONL vector files (tests/vectors/*.jsonl)" };
+        var noDecodeCache = new Option<bool>("--no-decode-cache") { Description = "decode every instruction at every execution" };
+        var command = new Command("vectors", "Run instruction test vectors and report the differences") { files, noDecodeCache };
+        command.SetAction(parse =>
+        {
+            var runner = new VectorRunner(decodeCache: !parse.GetValue(noDecodeCache));
+            int passed = 0, failed = 0;
+            foreach (string file in parse.GetValue(files)!)
+            {
+                if (!File.Exists(file)) { Console.Error.WriteLine($"puppyvisor: {file}: no such file"); return ExitCodes.NoInput; }
+                int lineNumber = 0;
+                foreach (string line in File.ReadLines(file))
+                {
+                    lineNumber++;
+                    if (line.Length == 0) continue;
+                    TestVector v;
+                    try { v = TestVector.Parse(line); }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+                    {
+                        Console.Error.WriteLine($"puppyvisor: {file}:{lineNumber}: not a test vector: {e.Message}");
+                        return ExitCodes.BadImage;
+                    }
+                    var diffs = runner.Run(v);
+                    if (diffs.Count == 0) passed++;
+                    else { failed++; Console.Write(VectorRunner.FormatFailure(v, diffs)); }
+                }
+            }
+            Console.WriteLine($"{passed} passed, {failed} failed");
+            return failed == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}
