@@ -133,9 +133,20 @@ internal sealed class CpuTestHarness
     {
         var a = new Assembler(32);
         build(a);
+        a.hlt();                                    // the final HLT, also a target for labels at the end
         var writer = new ByteCollector();
         a.Assemble(writer, CodeBase);
-        LoadBytes(writer.Bytes.ToArray());
+        LoadBytes(writer.Bytes.Take(writer.Bytes.Count - 1).ToArray());
+    }
+
+    /// <summary>Assembles extra code (a function, a handler) at <paramref name="address"/>.</summary>
+    public void Place(uint address, Action<Assembler> build)
+    {
+        var a = new Assembler(32);
+        build(a);
+        var writer = new ByteCollector();
+        a.Assemble(writer, address);
+        writer.Bytes.ToArray().CopyTo(Memory.Ram, (int)address);
     }
 
     /// <summary>Loads raw instruction bytes at <see cref="CodeBase"/>, followed by a HLT.</summary>

@@ -110,6 +110,7 @@ public sealed class DecodeCache
                 break;
             }
             if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
+            else if (insn.HasLockPrefix && !DispatchTable.AllowsLock(ref insn)) insn.Code = Code.INVALID;   // #UD
             block.Instructions[block.Count] = insn;
             block.Handlers[block.Count] = DispatchTable.Handlers[(int)insn.Code];
             block.Count++;

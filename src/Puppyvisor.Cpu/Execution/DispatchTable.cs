@@ -43,6 +43,26 @@ internal static unsafe class DispatchTable
 
     static readonly bool[] Implemented = new bool[CodeCount];
 
+    /// <summary>Codes whose mnemonic may take a LOCK prefix (SDM Vol. 2A, LOCK), with a memory destination.</summary>
+    static readonly bool[] Lockable = BuildLockable();
+
+    static bool[] BuildLockable()
+    {
+        ReadOnlySpan<Mnemonic> lockable = [Mnemonic.Add, Mnemonic.Adc, Mnemonic.And, Mnemonic.Btc, Mnemonic.Btr, Mnemonic.Bts,
+            Mnemonic.Cmpxchg, Mnemonic.Cmpxchg8b, Mnemonic.Dec, Mnemonic.Inc, Mnemonic.Neg, Mnemonic.Not, Mnemonic.Or,
+            Mnemonic.Sbb, Mnemonic.Sub, Mnemonic.Xor, Mnemonic.Xadd, Mnemonic.Xchg];
+        var table = new bool[CodeCount];
+        for (int i = 0; i < CodeCount; i++) table[i] = lockable.Contains(((Code)i).Mnemonic());
+        return table;
+    }
+
+    /// <summary>
+    /// Whether a LOCK prefix is allowed: a lockable instruction whose destination is memory;
+    /// anything else is #UD. Iced's decoder already rejects most misuse; the decode cache
+    /// asks this too, so the rule does not depend on a decoder option.
+    /// </summary>
+    public static bool AllowsLock(ref Instruction insn) => Lockable[(int)insn.Code] && insn.Op0Kind == OpKind.Memory;
+
     public static void Set(Code code, delegate*<Cpu, ref Instruction, void> handler)
     {
         Handlers[(int)code] = handler;

@@ -13,13 +13,9 @@ internal static unsafe class ControlFlow
 {
     public static void Register()
     {
+        // Every short and near Jcc: rel8, rel16 (66h) and rel32 (the 64-bit forms never decode here).
         foreach (Code code in Enum.GetValues<Code>())
-        {
-            string name = code.ToString();
-            if (name.StartsWith('J') && !name.StartsWith("Jmp") && !name.StartsWith("Jcxz") && !name.StartsWith("Jecxz") &&
-                !name.StartsWith("Jrcxz") && !name.StartsWith("Jk") && (name.EndsWith("_16") || name.EndsWith("_32")) && name.Contains("_rel"))
-                DispatchTable.Set(code, &Jcc);
-        }
+            if (code.IsJccShortOrNear()) DispatchTable.Set(code, &Jcc);
         DispatchTable.Set(&JmpNear, Jmp_rel8_16, Jmp_rel8_32, Jmp_rel16, Jmp_rel32_32);
         DispatchTable.Set(&JmpIndirect, Jmp_rm16, Jmp_rm32);
         DispatchTable.Set(&CallNear, Call_rel16, Call_rel32_32);

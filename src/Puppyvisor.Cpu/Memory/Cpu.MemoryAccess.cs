@@ -43,7 +43,8 @@ public sealed partial class Cpu
     {
         if (!Translate(linear, AccessKind.Write, user, out _)) return false;
         uint last = linear + (uint)size - 1;
-        return (last & ~0xFFFu) == (linear & ~0xFFFu) || Translate(last, AccessKind.Write, user, out _);
+        // A fault on the second page reports that page's first byte in CR2, as the CPU does.
+        return (last & ~0xFFFu) == (linear & ~0xFFFu) || Translate(last & ~0xFFFu, AccessKind.Write, user, out _);
     }
 
     /// <summary>Writes 1, 2 or 4 bytes; returns false (fault raised, nothing written) on a fault.</summary>
