@@ -20,6 +20,7 @@ struct demo_timer {
 	uint32_t fired;
 	int64_t max_late_ns;
 	int64_t total_late_ns;
+	bool disabled;		/* not started (cmdline "slow") */
 };
 
 /* The demo's timers: periodic 3, 7 and 100 ms, one-shot at 250 ms. */

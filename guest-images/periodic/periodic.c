@@ -153,6 +153,8 @@ int kmain(void)
 		struct demo_timer *t = &demo_timers[i];
 
 		timers[i].function = demo_timer_fn;
+		if (t->disabled)
+			continue;
 		if (t->period_ms)
 			mod_timer(&timers[i], (jiffies / t->period_ms + 1) * t->period_ms);
 		else

@@ -67,6 +67,8 @@ int kmain(void)
 		struct demo_timer *t = &demo_timers[i];
 
 		hrtimer_init(&timers[i], demo_timer_fn, t->name);
+		if (t->disabled)
+			continue;
 		if (t->period_ms)
 			hrtimer_start(&timers[i], next_multiple(now, t->period_ms * NSEC_PER_MSEC));
 		else

@@ -104,7 +104,8 @@ public sealed class Machine
 
     // ---- The host clock: a thread per vCPU, one timer thread ----------------------
 
-    const long FinalApproachNs = 500_000;
+    /// <summary>How close to an expiry the timer thread switches from waiting on the lock to an exact sleep.</summary>
+    const long FinalApproachNs = 3_000_000;
     volatile bool _allStopped;
 
     void RunHost()
@@ -129,7 +130,7 @@ public sealed class Machine
                 lock (_queueLock!)
                     if (g.CanNeverWake) { g.StopHaltedForever(); break; }
                 long start = HostClock.Timestamp;
-                g.WakeSignal.Wait(100);
+                g.WakeSignal.Wait(1000);
                 g.Stats.HaltedTicks += HostClock.Timestamp - start;
                 continue;
             }
@@ -139,7 +140,13 @@ public sealed class Machine
         }
     }
 
-    /// <summary>Sleeps until the earliest expiry, fires what is due; guest threads re-arm under the same lock.</summary>
+    /// <summary>
+    /// Sleeps until the earliest expiry and fires what is due; guest threads arm under the same
+    /// lock and pulse it. Far from the expiry the thread waits on the lock (millisecond
+    /// resolution, woken early by a new arming); for the last stretch it sleeps to the exact
+    /// deadline in the OS (clock_nanosleep with an absolute CLOCK_MONOTONIC time, the clock
+    /// Stopwatch reads on Linux) rather than spinning, so idle guests cost no CPU.
+    /// </summary>
     void TimerThread()
     {
         var clock = new HostClock(StartTimestamp);
@@ -147,19 +154,18 @@ public sealed class Machine
         {
             while (!_allStopped)
             {
-                long wait = Queue.EarliestExpiry == long.MaxValue ? long.MaxValue : Queue.EarliestExpiry - clock.Now;
+                long expiry = Queue.EarliestExpiry;
+                long wait = expiry == long.MaxValue ? long.MaxValue : expiry - clock.Now;
                 if (wait > FinalApproachNs)
                 {
-                    int ms = wait == long.MaxValue ? 50 : (int)Math.Min(50, (wait - FinalApproachNs) / 1_000_000);
-                    System.Threading.Monitor.Wait(_queueLock, Math.Max(ms, 0) == 0 ? 1 : ms);
+                    long ms = wait == long.MaxValue ? 1000 : Math.Min(1000, (wait - FinalApproachNs) / 1_000_000);
+                    System.Threading.Monitor.Wait(_queueLock, (int)Math.Max(ms, 1));
                     continue;
                 }
-                // The final approach: a short spin outside the lock, then fire what is due.
                 if (wait > 0)
                 {
-                    long target = Queue.EarliestExpiry;
                     System.Threading.Monitor.Exit(_queueLock);
-                    try { while (clock.Now < target && !_allStopped) Thread.SpinWait(20); }
+                    try { PreciseSleep.Until(StartTimestamp, expiry, clock); }
                     finally { System.Threading.Monitor.Enter(_queueLock); }
                 }
                 Queue.RunExpired(clock.Now);
