@@ -75,8 +75,11 @@ public sealed partial class Guest
         if (DebugLogging) Log.Debug("{Guest} timer fired at {TimeNs} ns (expiry {ExpiryNs} ns)", Name, now, expiryNs);
     }
 
-    void NoteIrqInjected(long nowNs, int irq, long latenessNs)
+    /// <summary>An IRQ raised at <paramref name="raisedAtNs"/> is delivered now, <paramref name="latenessNs"/> later.</summary>
+    void NoteIrqInjected(int irq, long raisedAtNs, long latenessNs)
     {
+        if (Trace is null && !DebugLogging) return;
+        long nowNs = raisedAtNs + latenessNs;             // the "now" the lateness was measured at
         int vector = Abi.IrqBaseVector + irq;
         Trace?.IrqInjected(nowNs, irq, vector, latenessNs);
         if (DebugLogging)

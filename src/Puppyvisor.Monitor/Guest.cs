@@ -89,10 +89,10 @@ public sealed partial class Guest : ICpuHost
     {
         if (!Irqs.Any || !Cpu.InterruptsEnabled || Cpu.InInterruptShadow) { Cpu.IrqLine = Irqs.Any; return; }
         Irqs.TakeLowest(out int irq, out long raisedAt);
-        if (State == VCpuState.Halted) State = VCpuState.Running;   // HLT resumes into the handler
-        long now = Clock.Now, lateness = Math.Max(0, now - raisedAt);
+        long lateness = Math.Max(0, Clock.Now - raisedAt);
         Stats.IrqInjected(lateness);
-        NoteIrqInjected(now, irq, lateness);
+        if (State == VCpuState.Halted) State = VCpuState.Running;   // HLT resumes into the handler
+        NoteIrqInjected(irq, raisedAt, lateness);
         if (!Cpu.DeliverExternalInterrupt(Abi.IrqBaseVector + irq)) Stop(StopReason.TripleFault, CrashReport.TripleFault(this));
         Cpu.IrqLine = Irqs.Any;
     }
