@@ -31,11 +31,12 @@ internal static class RunCommand
         var logFile = new Option<string?>("--log-file") { Description = "also write logs to FILE as compact JSON" };
         var noDecodeCache = new Option<bool>("--no-decode-cache") { Description = "decode every instruction at every execution" };
         var noTlb = new Option<bool>("--no-tlb") { Description = "walk the page tables on every access" };
+        var trace = new Option<string?>("--trace") { Description = "write a timeline to FILE (Chrome Trace Event JSON; open it in https://ui.perfetto.dev)" };
 
         var command = new Command("run", "Boot one or more guest images and run them to their end")
         {
             images, memory, cmdline, maxInsns, stats, statsJson, clock, nsPerInsn, guests, wallclock, tscKhz,
-            logLevel, logFile, noDecodeCache, noTlb,
+            logLevel, logFile, noDecodeCache, noTlb, trace,
         };
         command.SetAction(parse =>
         {
@@ -68,12 +69,14 @@ internal static class RunCommand
                 Tlb = !parse.GetValue(noTlb),
             };
             using var log = CreateLogger(parse.GetValue(logLevel)!, parse.GetValue(logFile));
-            return Run(parse.GetValue(images)!, parse.GetValue(guests), options, log, parse.GetValue(stats), parse.GetValue(statsJson));
+            return Run(parse.GetValue(images)!, parse.GetValue(guests), options, log, parse.GetValue(stats), parse.GetValue(statsJson),
+                parse.GetValue(trace));
         });
         return command;
     }
 
-    internal static int Run(string[] imagePaths, int copies, MachineOptions options, Serilog.Core.Logger log, bool stats, string? statsJson)
+    internal static int Run(string[] imagePaths, int copies, MachineOptions options, Serilog.Core.Logger log, bool stats, string? statsJson,
+        string? tracePath = null)
     {
         var images = new List<ElfImage>();
         try
@@ -85,7 +88,8 @@ internal static class RunCommand
                 image.CheckFits(options.MemoryBytes);
                 for (int i = 0; i < copies; i++) images.Add(image);
             }
-            var machine = new Machine(options, images, Console.Out, log);
+            using TraceWriter? trace = tracePath is null ? null : new TraceWriter(tracePath, options.Clock);
+            var machine = new Machine(options, images, Console.Out, log, trace);
             int status = machine.Run();
             if (stats) Console.Error.Write(StatsReport.Text(machine));
             if (statsJson is not null) File.WriteAllText(statsJson, StatsReport.Json(machine));

@@ -24,7 +24,7 @@ public enum StopReason { None, Shutdown, TripleFault, HaltedForever, Instruction
 /// <summary>What the vCPU is doing between runs.</summary>
 public enum VCpuState { Running, Halted, WaitingInHypercall, Stopped }
 
-public sealed class Guest : ICpuHost
+public sealed partial class Guest : ICpuHost
 {
     public string Name { get; }
     public ElfImage Image { get; }
@@ -39,7 +39,11 @@ public sealed class Guest : ICpuHost
     public MachineOptions Options { get; }
     internal ILogger Log { get; }
 
-    public VCpuState State { get; private set; } = VCpuState.Running;
+    public VCpuState State
+    {
+        get;
+        private set { VCpuState from = field; field = value; if (from != value) OnStateChanged(from, value); }
+    } = VCpuState.Running;
     public StopReason StopReason { get; private set; }
     public int ExitStatus { get; private set; }
     public string? StopMessage { get; private set; }
@@ -72,6 +76,7 @@ public sealed class Guest : ICpuHost
         ClockEvent = new ClockEventDevice(name, queue, Irqs, Wake);
         Stats = new GuestStats(this);
         Multiboot.Boot(image, Cpu, options.CommandLineFor(image));
+        NoteBooted(options.CommandLineFor(image));
     }
 
     // ---- Enter: inject a pending interrupt the guest can take ---------------------
@@ -87,6 +92,7 @@ public sealed class Guest : ICpuHost
         long lateness = Clock.Now - raisedAt;                  // never negative: an IRQ is never early
         Stats.IrqInjected(lateness);
         if (State == VCpuState.Halted) State = VCpuState.Running;   // HLT resumes into the handler
+        NoteIrqInjected(irq, raisedAt, lateness);
         if (!Cpu.DeliverExternalInterrupt(Abi.IrqBaseVector + irq)) Stop(StopReason.TripleFault, CrashReport.TripleFault(this));
         Cpu.IrqLine = Irqs.Any;
     }
@@ -218,7 +224,7 @@ public sealed class Guest : ICpuHost
     {
         ExitStatus = status;
         Stop(StopReason.Shutdown, null);
-        Log.Debug("{Guest} shut down with status {Status} via {How}", Name, status, how);
+        Log.Debug("{Guest} shut down at {TimeNs} ns with status {Status} via {How}", Name, Clock.Now, status, how);
     }
 
     void RequestShutdown(int status)
@@ -245,6 +251,7 @@ public sealed class Guest : ICpuHost
         if (message is not null) Console.MonitorLine($"puppyvisor: {Name}: {message}");
         lock (_queueLock ?? this) ClockEvent.Program(Clock.Now, 0);
         Stats.Finish();
+        NoteStopped();
         WakeSignal.Release();
     }
 

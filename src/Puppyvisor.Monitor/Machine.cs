@@ -8,6 +8,7 @@
 // the earliest expiry. Host clock: a thread per vCPU plus one timer thread that
 // sleeps in the OS until the earliest expiry (with a short final approach for
 // precision); halted vCPUs block, so idle guests use no CPU.
+using Puppyvisor.Monitor.Diagnostics;
 using Puppyvisor.Monitor.Loading;
 using Puppyvisor.Monitor.Time;
 using Serilog;
@@ -25,11 +26,14 @@ public sealed class Machine
     readonly ILogger _log;
     public long StartTimestamp { get; } = HostClock.Timestamp;
     public long EndTimestamp { get; private set; }
+    /// <summary>The run's timeline (--trace), closed at the end of <see cref="Run"/>; null when off.</summary>
+    public TraceWriter? Trace { get; }
 
-    public Machine(MachineOptions options, IReadOnlyList<ElfImage> images, TextWriter output, ILogger log)
+    public Machine(MachineOptions options, IReadOnlyList<ElfImage> images, TextWriter output, ILogger log, TraceWriter? trace = null)
     {
         Options = options;
         _log = log;
+        Trace = trace;
         _queueLock = options.Clock == ClockKind.Host ? new object() : null;
         var outputLock = new object();
         for (int i = 0; i < images.Count; i++)
@@ -37,14 +41,19 @@ public sealed class Machine
             string name = $"g{i}";
             string prefix = images.Count > 1 ? $"[{name}] " : "";
             _guests.Add(new Guest(name, images[i], options, Queue, _queueLock, output, outputLock, prefix, log, StartTimestamp));
+            if (trace is not null) _guests[i].AttachTrace(trace.AddGuest(name));
         }
     }
 
     /// <summary>Runs every guest to its end; the status is 0 if all ended with 0, else the first nonzero in guest order.</summary>
     public int Run()
     {
-        if (Options.Clock == ClockKind.Virtual) RunVirtual();
-        else RunHost();
+        try
+        {
+            if (Options.Clock == ClockKind.Virtual) RunVirtual();
+            else RunHost();
+        }
+        finally { Trace?.Close(); }
         EndTimestamp = HostClock.Timestamp;
         foreach (Guest g in _guests) g.Console.Flush();
         foreach (Guest g in _guests) if (g.ExitStatus != 0) return g.ExitStatus;

@@ -5,6 +5,7 @@
 // vectors all go to a stub that shuts down with status 0xEE. Then the test's body.
 using Iced.Intel;
 using Puppyvisor.Monitor;
+using Puppyvisor.Monitor.Diagnostics;
 using Puppyvisor.Monitor.Loading;
 using Puppyvisor.Monitor.Time;
 using static Iced.Intel.AssemblerRegisters;
@@ -73,12 +74,13 @@ internal static class TestGuest
         a.lidt(__[0x1200]);
     }
 
-    /// <summary>Runs the guest alone on the virtual clock; returns the machine for inspection.</summary>
-    public static Machine Run(ElfImage image, long maxInstructions = 10_000_000, long nsPerInsn = 1, int copies = 1)
+    /// <summary>Runs the guest (alone, or <paramref name="copies"/> of it) on the virtual clock; returns the machine for inspection.</summary>
+    public static Machine Run(ElfImage image, long maxInstructions = 10_000_000, long nsPerInsn = 1, int copies = 1,
+        TraceWriter? trace = null, Serilog.ILogger? log = null, ClockKind clock = ClockKind.Virtual)
     {
-        var options = new MachineOptions { Clock = ClockKind.Virtual, MaxInstructions = maxInstructions, NsPerInstruction = nsPerInsn };
+        var options = new MachineOptions { Clock = clock, MaxInstructions = maxInstructions, NsPerInstruction = nsPerInsn };
         var images = Enumerable.Repeat(image, copies).ToList();
-        var machine = new Machine(options, images, TextWriter.Null, Serilog.Core.Logger.None);
+        var machine = new Machine(options, images, TextWriter.Null, log ?? Serilog.Core.Logger.None, trace);
         machine.Run();
         return machine;
     }

@@ -13,7 +13,7 @@ namespace Puppyvisor.Monitor.Diagnostics;
 
 public static class StatsReport
 {
-    static string HypercallName(uint n) => Enum.IsDefined((HypercallNumber)n) ? ((HypercallNumber)n).ToString() : $"#{n}";
+    static string HypercallName(uint n) => HypercallNames.Of(n);
 
     public static string Text(Machine machine)
     {

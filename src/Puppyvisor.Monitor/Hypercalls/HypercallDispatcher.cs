@@ -14,6 +14,7 @@ internal static class HypercallDispatcher
         Cpu.Cpu cpu = guest.Cpu;
         uint number = cpu.Gpr[0], ebx = cpu.Gpr[3], ecx = cpu.Gpr[1];
         guest.Stats.CountHypercall(number);
+        guest.NoteHypercall(number);
         if (cpu.Cpl != 0) { Return(cpu, -Errno.EPERM); return; }
 
         switch ((HypercallNumber)number)

@@ -32,3 +32,20 @@ public static class Abi
     /// <summary>IRQ n arrives at vector IrqBaseVector + n.</summary>
     public const int IrqBaseVector = 0x20;
 }
+
+/// <summary>Hypercall names for the stats, the trace and the logs: the enum's name, or "#n" for an unknown number.</summary>
+public static class HypercallNames
+{
+    static readonly string?[] Known = BuildTable();
+
+    static string?[] BuildTable()
+    {
+        var values = Enum.GetValues<HypercallNumber>();
+        var table = new string?[(int)values.Max() + 1];
+        foreach (HypercallNumber n in values) table[(int)n] = n.ToString();
+        return table;
+    }
+
+    /// <summary>Allocates nothing for a known number.</summary>
+    public static string Of(uint number) => number < (uint)Known.Length && Known[number] is { } name ? name : $"#{number}";
+}

@@ -23,8 +23,11 @@ public sealed class ClockEventDevice
 
     public long Armed, Rearmed, Cancelled, Fired;
 
-    /// <summary>Called with (now, delta, expiry) on every arm; (now, 0, -1) on a stop. For the timeline.</summary>
-    public Action<long, ulong, long>? OnProgram;
+    /// <summary>
+    /// Called with (change, now, delta, expiry) on every programming; a stop has delta 0 and
+    /// expiry -1. For the timeline and the logs.
+    /// </summary>
+    public Action<ClockEventChange, long, ulong, long>? OnProgram;
     /// <summary>Called with the expiry when the timer fires. For the timeline.</summary>
     public Action<long>? OnFire;
 
@@ -46,13 +49,14 @@ public sealed class ClockEventDevice
         if (deltaNs == 0)
         {
             if (_queue.Cancel(_timer)) Cancelled++;
-            OnProgram?.Invoke(nowNs, 0, -1);
+            OnProgram?.Invoke(ClockEventChange.Stopped, nowNs, 0, -1);
             return;
         }
         long expiry = deltaNs >= (ulong)(long.MaxValue - nowNs) ? long.MaxValue - 1 : nowNs + (long)deltaNs;
-        if (_timer.IsArmed) Rearmed++; else Armed++;
+        bool rearm = _timer.IsArmed;
+        if (rearm) Rearmed++; else Armed++;
         _queue.Arm(_timer, expiry);
-        OnProgram?.Invoke(nowNs, deltaNs, expiry);
+        OnProgram?.Invoke(rearm ? ClockEventChange.Rearmed : ClockEventChange.Armed, nowNs, deltaNs, expiry);
     }
 
     /// <summary>The hrtimer callback (lguest's clockdev_fn): mark IRQ 0 pending, wake the vCPU.</summary>
@@ -64,3 +68,6 @@ public sealed class ClockEventDevice
         _wake();
     }
 }
+
+/// <summary>What a programming of the clockevent device did: arm it, replace a pending expiry, or stop it.</summary>
+public enum ClockEventChange { Armed, Rearmed, Stopped }
