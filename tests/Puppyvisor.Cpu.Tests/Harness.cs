@@ -147,6 +147,7 @@ internal sealed class CpuTestHarness
         var writer = new ByteCollector();
         a.Assemble(writer, address);
         writer.Bytes.ToArray().CopyTo(Memory.Ram, (int)address);
+        Cpu.Decode.Clear();
     }
 
     /// <summary>Loads raw instruction bytes at <see cref="CodeBase"/>, followed by a HLT.</summary>
@@ -156,6 +157,7 @@ internal sealed class CpuTestHarness
         CodeEnd = CodeBase + (uint)code.Length;
         Memory.Ram[CodeEnd] = 0xF4;
         Cpu.Eip = CodeBase;
+        Cpu.Decode.Clear();                         // the bytes were written behind the CPU's back
     }
 
     /// <summary>Assembles and runs until a HLT: the final one, or an exception stub's.</summary>

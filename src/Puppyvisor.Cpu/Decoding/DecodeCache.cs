@@ -119,6 +119,9 @@ public sealed class DecodeCache
             if (insn.FlowControl != FlowControl.Next || insn.Code == Code.INVALID) break;
             if ((ip & 0xFFF) == 0 || (ip >> 12) != (eip >> 12)) break;
             if (DispatchTable.EndsBlock[(int)insn.Code]) break;
+            // A REP string instruction re-executes itself after each chunk (Strings.RepChunk) by
+            // setting EIP back: nothing may follow it in the block.
+            if ((insn.HasRepPrefix || insn.HasRepnePrefix) && insn.IsStringInstruction) break;
         }
         return true;
     }
