@@ -18,7 +18,8 @@ public sealed unsafe class DecodedBlock
 {
     public uint Linear, Physical;
     public readonly Instruction[] Instructions;
-    internal readonly delegate*<Cpu, ref Instruction, void>[] Handlers;
+    /// <summary>The compact forms the interpreter runs (MicroOp.cs), one per instruction.</summary>
+    public readonly MicroOp[] Ops;
     public int Count;
     /// <summary>Cleared when the guest writes into one of the block's pages.</summary>
     public bool Valid = true;
@@ -28,7 +29,7 @@ public sealed unsafe class DecodedBlock
     internal DecodedBlock(int capacity)
     {
         Instructions = new Instruction[capacity];
-        Handlers = new delegate*<Cpu, ref Instruction, void>[capacity];
+        Ops = new MicroOp[capacity];
     }
 }
 
@@ -47,6 +48,9 @@ public sealed class DecodeCache
 
     /// <summary>Off switch for tests: decode every instruction at every execution.</summary>
     public bool Enabled = true;
+
+    /// <summary>Off switch for tests: run every instruction through its family handler, no compact fast forms.</summary>
+    public bool FastForms = true;
 
     public ulong Hits, Misses, Invalidations;
     public int BlockCount => _blocks.Count;
@@ -112,7 +116,7 @@ public sealed class DecodeCache
             if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
             else if (insn.HasLockPrefix && !DispatchTable.AllowsLock(ref insn)) insn.Code = Code.INVALID;   // #UD
             block.Instructions[block.Count] = insn;
-            block.Handlers[block.Count] = DispatchTable.Handlers[(int)insn.Code];
+            block.Ops[block.Count] = MicroOpBuilder.Build(ref block.Instructions[block.Count], block.Count, FastForms);
             block.Count++;
             block.LastPage = _reader.LastPhysicalPage;
             ip = insn.NextIP32;

@@ -60,34 +60,51 @@ public sealed partial class Cpu
         }
     }
 
+    /// <summary>The Iced instructions of the block being run, for FastOps.RunLegacy.</summary>
+    internal Instruction[] CurrentInstructions = [];
+
+    /// <summary>
+    /// Runs a block's compact ops. Fast forms that do not branch leave EIP alone; it is set
+    /// once at the end of the block, or at the op where attention stops the block: at the
+    /// instruction itself for a fault (faults save the faulting EIP), after it otherwise.
+    /// </summary>
     unsafe void ExecuteBlock(DecodedBlock block)
     {
-        var insns = block.Instructions;
-        var handlers = block.Handlers;
-        int count = block.Count;
+        MicroOp[] ops = block.Ops;
+        CurrentInstructions = block.Instructions;
+        int count = (int)Math.Min(block.Count, _budget);
+        ulong retiredBase = _blockRetiredBase = InstructionsRetired;
+        // The shadow of an STI or MOV SS (which end their block) covered the boundary before
+        // this block's first instruction; it ends with that instruction.
+        _interruptShadow = false;
         for (int k = 0; k < count; k++)
         {
-            ref Instruction insn = ref insns[k];
-            InstructionStart = Eip;
-            Eip = insn.NextIP32;
-            _interruptShadow = false;
-            handlers[k](this, ref insn);
+            ref MicroOp op = ref ops[k];
+            op.Execute(this, ref op);
             if (_attention != 0)
             {
-                if (!_pendingFault) Retire();
+                if (_pendingFault) { InstructionStart = op.Eip; Eip = op.Eip; InstructionsRetired = retiredBase + (ulong)k; _budget -= k; }
+                else
+                {
+                    if (!op.SetsEip) Eip = op.NextEip;
+                    InstructionsRetired = retiredBase + (ulong)k + 1;
+                    _budget -= k + 1;
+                }
                 return;
             }
-            Retire();
-            if (_budget <= 0) return;
         }
+        InstructionsRetired = retiredBase + (ulong)count;
+        _budget -= count;
+        ref MicroOp last = ref ops[count - 1];
+        if (!last.SetsEip) Eip = last.NextEip;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Retire()
-    {
-        InstructionsRetired++;
-        _budget--;
-    }
+    ulong _blockRetiredBase;
+
+    /// <summary>Makes InstructionsRetired exact for the op at <paramref name="slot"/> of the running block (RDTSC reads it).</summary>
+    internal void SyncRetired(int slot) => InstructionsRetired = _blockRetiredBase + (ulong)slot;
+
+    internal void ClearInterruptShadow() => _interruptShadow = false;
 
     /// <summary>Handles the attention bits at an instruction boundary; true when Run must return.</summary>
     bool HandleAttention(out ExitReason reason)
