@@ -26,6 +26,29 @@ public sealed unsafe class DecodedBlock
     /// <summary>The last physical page the block's bytes touch (a block crosses at most one boundary).</summary>
     internal uint LastPage;
 
+    // Block chaining: the last two blocks that followed this one, valid while their code is,
+    // the translations are (TranslationEpoch) and the privilege level is the same.
+    DecodedBlock? _next0, _next1;
+    uint _epoch0, _epoch1;
+    int _cpl0, _cpl1;
+
+    /// <summary>The block at the CPU's EIP if it is one of the chained successors, else null.</summary>
+    internal DecodedBlock? FollowChain(Cpu cpu)
+    {
+        uint eip = cpu.Eip;
+        DecodedBlock? n = _next0;
+        if (n is not null && n.Linear == eip && n.Valid && _epoch0 == cpu.TranslationEpoch && _cpl0 == cpu.Cpl) { cpu.Decode.Hits++; return n; }
+        n = _next1;
+        if (n is not null && n.Linear == eip && n.Valid && _epoch1 == cpu.TranslationEpoch && _cpl1 == cpu.Cpl) { cpu.Decode.Hits++; return n; }
+        return null;
+    }
+
+    internal void Link(Cpu cpu, DecodedBlock next)
+    {
+        _next1 = _next0; _epoch1 = _epoch0; _cpl1 = _cpl0;
+        _next0 = next; _epoch0 = cpu.TranslationEpoch; _cpl0 = cpu.Cpl;
+    }
+
     internal DecodedBlock(int capacity)
     {
         Instructions = new Instruction[capacity];

@@ -50,14 +50,24 @@ public sealed partial class Cpu
     {
         _budget = budget;
         if (_irqLine) SetAttention(AttnIrqPoll);
+        DecodedBlock? previous = null;
         while (true)
         {
-            if (_attention != 0 && HandleAttention(out ExitReason reason)) return reason;
+            if (_attention != 0 && HandleAttention(out ExitReason reason)) { return reason; }
             if (_budget <= 0) return ExitReason.BudgetExhausted;
-            DecodedBlock? block = Decode.Lookup(Eip);
+            DecodedBlock? block = previous?.FollowChain(this) ?? Lookup(previous);
+            previous = block;
             if (block is null) continue;            // a fetch fault is pending
             ExecuteBlock(block);
         }
+    }
+
+    /// <summary>Looks the block at EIP up in the cache and links it after <paramref name="previous"/>.</summary>
+    DecodedBlock? Lookup(DecodedBlock? previous)
+    {
+        DecodedBlock? block = Decode.Lookup(Eip);
+        if (block is not null && Decode.Enabled) previous?.Link(this, block);
+        return block;
     }
 
     /// <summary>The Iced instructions of the block being run, for FastOps.RunLegacy.</summary>
