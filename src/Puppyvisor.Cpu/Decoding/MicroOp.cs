@@ -30,6 +30,8 @@ public unsafe struct MicroOp
     public byte Seg;
     /// <summary>The condition code of Jcc/SETcc/CMOVcc.</summary>
     public byte Cond;
+    /// <summary>Which variant of a shared body (INC 0 / DEC 1; IMUL two-operand 0 / three-operand 1).</summary>
+    public byte Variant;
     /// <summary>True when the handler leaves EIP right itself (branches, legacy handlers).</summary>
     public bool SetsEip;
     /// <summary>Index of the Iced instruction in the block (RunLegacy, diagnostics).</summary>

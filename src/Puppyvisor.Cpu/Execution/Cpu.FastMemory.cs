@@ -44,4 +44,26 @@ public sealed partial class Cpu
         }
         return !_pendingFault && WriteMem(linear, 4, value);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint Read8(uint linear)
+    {
+        uint pa = linear;
+        if (((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Read, out pa)) && pa < Memory.Size)
+            return Memory.Ram[pa];
+        return _pendingFault ? 0 : ReadMem(linear, 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool Write8(uint linear, uint value)
+    {
+        uint pa = linear;
+        if (((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Write, out pa)) && pa < Memory.Size)
+        {
+            Memory.Ram[pa] = (byte)value;
+            NoteWrite(pa);
+            return true;
+        }
+        return !_pendingFault && WriteMem(linear, 1, value);
+    }
 }
