@@ -81,7 +81,7 @@ internal static unsafe class MicroOpBuilder
                 op.Src = Num(insn.Op0Register); op.SetsEip = true;
                 op.Execute = insn.Mnemonic == Mnemonic.Jmp ? &FastOps.JmpReg : &FastOps.CallReg;
                 return true;
-            case Mnemonic.Jmp or Mnemonic.Call when insn.Op0Kind == OpKind.Memory && insn.MemorySize == MemorySize.UInt32 && Memory(ref insn, ref op):
+            case Mnemonic.Jmp or Mnemonic.Call when insn.Op0Kind == OpKind.Memory && insn.MemorySize.GetSize() == 4 && Memory(ref insn, ref op):
                 op.SetsEip = true;
                 op.Execute = insn.Mnemonic == Mnemonic.Jmp ? &FastOps.JmpMem : &FastOps.CallMem;
                 return true;

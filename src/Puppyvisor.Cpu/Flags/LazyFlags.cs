@@ -160,8 +160,49 @@ public sealed partial class Cpu
     }
 
     /// <summary>Evaluates condition code <paramref name="cc"/> (the low nibble of Jcc/SETcc/CMOVcc).</summary>
+    /// <remarks>
+    /// After a CMP/SUB, a logic op or INC/DEC -- what precedes nearly every branch -- the
+    /// condition comes straight from the operands, without computing the flags one by one.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Condition(int cc)
+    {
+        if (_flagOp == FlagOp.Sub) return SubCondition(cc);
+        if (_flagOp == FlagOp.Logic) return LogicCondition(cc);
+        return GeneralCondition(cc);
+    }
+
+    bool SubCondition(int cc)
+    {
+        int shift = 32 - 8 * _flagSize;
+        uint d = _flagDst << shift, s = _flagSrc << shift;        // the operands, left-aligned
+        bool r = (cc >> 1) switch
+        {
+            1 => d < s,                                             // B
+            2 => d == s,                                            // E
+            3 => d <= s,                                            // BE
+            6 => (int)d < (int)s,                                   // L
+            7 => (int)d <= (int)s,                                  // LE
+            _ => GeneralCondition(cc & ~1),
+        };
+        return r ^ ((cc & 1) != 0);
+    }
+
+    bool LogicCondition(int cc)
+    {
+        int res = (int)(_flagRes << (32 - 8 * _flagSize));         // the result, left-aligned: its sign is SF
+        bool r = (cc >> 1) switch
+        {
+            0 or 1 => false,                                        // O, B: OF = CF = 0
+            2 or 3 => res == 0,                                     // E, BE
+            4 or 6 => res < 0,                                      // S, L (OF = 0)
+            7 => res <= 0,                                          // LE
+            _ => GetPF(),                                           // P
+        };
+        return r ^ ((cc & 1) != 0);
+    }
+
+    bool GeneralCondition(int cc)
     {
         bool r = (cc >> 1) switch
         {

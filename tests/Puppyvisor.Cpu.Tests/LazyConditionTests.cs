@@ -1,0 +1,56 @@
+// Condition() answers from the operands after CMP/SUB and the logic group; it must agree
+// with the flags themselves (which the hardware vectors check) for every condition.
+using Puppyvisor.Cpu.Memory;
+
+namespace Puppyvisor.Cpu.Tests;
+
+public class LazyConditionTests
+{
+    static readonly uint[] Edges = [0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x1234_5678];
+
+    static IEnumerable<(uint A, uint B)> Operands()
+    {
+        var rng = new Random(7);
+        foreach (uint a in Edges) foreach (uint b in Edges) yield return (a, b);
+        for (int i = 0; i < 2000; i++) yield return ((uint)rng.NextInt64(0, 1L << 32), (uint)rng.NextInt64(0, 1L << 32));
+    }
+
+    static void AssertAgrees(Cpu cpu)
+    {
+        bool[] lazy = Enumerable.Range(0, 16).Select(cpu.Condition).ToArray();
+        cpu.MaterializeFlags();
+        bool[] materialised = Enumerable.Range(0, 16).Select(cpu.Condition).ToArray();
+        Assert.Equal(materialised, lazy);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void AfterCmp_EveryConditionAgreesWithTheFlags(int size)
+    {
+        var cpu = new Cpu(new PhysicalMemory(1 << 20), NullCpuHost.Instance);
+        uint mask = (uint)((1UL << (8 * size)) - 1);
+        foreach (var (a, b) in Operands())
+        {
+            uint x = a & mask, y = b & mask;
+            cpu.SetLazy(FlagOp.Sub, size, x, y, x - y);
+            AssertAgrees(cpu);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void AfterLogic_EveryConditionAgreesWithTheFlags(int size)
+    {
+        var cpu = new Cpu(new PhysicalMemory(1 << 20), NullCpuHost.Instance);
+        uint mask = (uint)((1UL << (8 * size)) - 1);
+        foreach (var (a, b) in Operands())
+        {
+            cpu.SetLazy(FlagOp.Logic, size, 0, 0, (a & b) & mask);
+            AssertAgrees(cpu);
+        }
+    }
+}
