@@ -56,7 +56,8 @@ public sealed partial class Cpu
             if (_budget <= 0) return ExitReason.BudgetExhausted;
             DecodedBlock? block = Decode.Lookup(Eip);
             if (block is null) continue;            // a fetch fault is pending
-            ExecuteBlock(block);
+            if (_checkedBlocks) ExecuteBlockChecked(block);     // breakpoints or --trace-insns (Cpu.Debug.cs)
+            else ExecuteBlock(block);
         }
     }
 
@@ -97,6 +98,7 @@ public sealed partial class Cpu
         {
             ClearAttention(AttnFault);
             if (!DeliverPendingFault()) { reason = ExitReason.TripleFault; return true; }
+            if (SingleStepping && EndStepAfterFault(out reason)) return true;
         }
         if ((_attention & AttnCodeModified) != 0) ClearAttention(AttnCodeModified);
         if ((_attention & AttnExit) != 0)
