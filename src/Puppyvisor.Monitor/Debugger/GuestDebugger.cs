@@ -228,8 +228,8 @@ public sealed class GuestDebugger : IDisposable
                     return;
                 case GdbEventKind.Packet:
                     GdbResponse r = _stub.Handle(e.Payload);
+                    if (r.StopAcking) _server.StopAcking();          // before the OK: gdb's next packet comes unacked
                     if (r.Reply is not null) _server.Send(r.Reply);
-                    if (r.StopAcking) _server.StopAcking();
                     if (r.Action != GdbAction.None && Act(r.Action)) return;
                     break;
             }

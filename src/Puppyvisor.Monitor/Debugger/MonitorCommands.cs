@@ -154,8 +154,8 @@ public static class MonitorCommands
             break;
         }
         if (!decimal.TryParse(number, NumberStyles.AllowDecimalPoint, Inv, out decimal value)) return false;
+        if (value > long.MaxValue / 2 / multiplier) return false;
         decimal total = value * multiplier;
-        if (total < 0 || total > long.MaxValue / 2) return false;
         ns = (long)total;
         return true;
     }
