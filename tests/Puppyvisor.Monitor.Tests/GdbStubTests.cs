@@ -138,6 +138,32 @@ public class GdbStubTests
     }
 
     [Fact]
+    public void ABreakpointOnALongRepString_StopsOnce_NotAtEveryChunk()
+    {
+        Label repLabel = default;
+        var image = Build(a =>
+        {
+            repLabel = a.CreateLabel();
+            a.mov(edi, Scratch + 0x1000);
+            a.mov(ecx, 3 * 4096u + 5);                                    // several chunks of Strings.RepChunk
+            a.xor(eax, eax);
+            a.cld();
+            a.Label(ref repLabel);
+            a.rep.stosb();
+            Shutdown(a, 0);
+        }, null, out var address);
+        using var s = new GdbSession(image);
+        uint rep = address(repLabel);
+        Assert.Equal("OK", s.Client.Command($"Z0,{rep:x},1"));
+        s.Client.Send("c");
+        Assert.StartsWith("T05swbreak", s.Client.Receive());
+        Assert.Equal(rep, s.Client.Register(Eip));
+        Assert.Equal(3 * 4096u + 5, s.Client.Register(1));                // ECX: nothing stored yet
+        s.Client.Send("c");
+        Assert.Equal("W00", s.Client.Receive());
+    }
+
+    [Fact]
     public void WritingCodeThroughM_DropsItsDecodedBlocks()
     {
         // Sub stores 1 in [Scratch+8]; once Sub is decoded and cached, patch its immediate to 7.

@@ -76,11 +76,14 @@ public sealed partial class Cpu
     }
 
     /// <summary>At an instruction boundary in ExecuteBlockChecked: true (and the exit set) when EIP is a breakpoint.</summary>
-    bool AtBreakpoint(uint eip)
+    bool AtBreakpoint(uint eip, ref Instruction insn)
     {
         bool skip = _skipBreakpointArmed && eip == _skipBreakpointAt;
         _skipBreakpointArmed = false;
         if (skip || _breakpoints is null || !_breakpoints.Contains(eip)) return false;
+        // A REP string instruction re-executing itself for its next chunk (Strings.RepChunk) is
+        // still the same instruction: it stops once, as RF makes it on hardware.
+        if (eip == InstructionStart && insn.IsStringInstruction && (insn.HasRepPrefix || insn.HasRepnePrefix)) return false;
         _debugEvent = new DebugEvent(DebugEventKind.Breakpoint, eip);
         Exit(ExitReason.Breakpoint);
         return true;
@@ -94,14 +97,14 @@ public sealed partial class Cpu
         int count = block.Count;
         for (int k = 0; k < count; k++)
         {
-            if (AtBreakpoint(Eip)) return;
+            ref Instruction insn = ref insns[k];
+            if (AtBreakpoint(Eip, ref insn)) return;
             if (_insnRing is { } ring)
             {
                 ring[_insnRingNext] = Eip;
                 _insnRingNext = (_insnRingNext + 1) % ring.Length;
                 _insnRingCount++;
             }
-            ref Instruction insn = ref insns[k];
             InstructionStart = Eip;
             Eip = insn.NextIP32;
             _interruptShadow = false;
