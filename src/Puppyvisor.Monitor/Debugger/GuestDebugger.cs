@@ -208,6 +208,8 @@ public sealed class GuestDebugger : IDisposable
             _server.Send(reply);
         }
         Serve();
+        // What Serve consumed needs no second look; a Ctrl-C or packet that came after the resume does.
+        _attention = _server.HasEvents || _server.InterruptRequested;
     }
 
     void Serve()
