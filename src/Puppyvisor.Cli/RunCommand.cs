@@ -1,7 +1,10 @@
 // [L:010] `puppyvisor run IMAGE...`: boot guests and run them to their end.
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Puppyvisor.Monitor;
+using Puppyvisor.Monitor.Debugger;
 using Puppyvisor.Monitor.Diagnostics;
 using Puppyvisor.Monitor.Loading;
 using Puppyvisor.Monitor.Time;
@@ -33,11 +36,15 @@ internal static class RunCommand
         var noTlb = new Option<bool>("--no-tlb") { Description = "walk the page tables on every access" };
         var noFastForms = new Option<bool>("--no-fast-forms") { Description = "run every instruction through its family handler (no compact fast forms)" };
         var trace = new Option<string?>("--trace") { Description = "write a timeline to FILE (Chrome Trace Event JSON; open it in https://ui.perfetto.dev)" };
+        var traceInsns = new Option<int>("--trace-insns") { Description = "print the last N instructions of each guest when it stops (stderr)" };
+        var gdb = new Option<string?>("--gdb") { Description = "debug the first guest (g0) with gdb: a remote stub on HOST:PORT (':PORT' is 127.0.0.1; port 0 picks one)" };
+        var gdbWait = new Option<bool>("--gdb-wait") { Description = "with --gdb: wait for gdb before the guest's first instruction" };
+        var gdbAnyAddress = new Option<bool>("--gdb-any-address") { Description = "with --gdb: allow a non-loopback address (whoever connects controls the guest)" };
 
         var command = new Command("run", "Boot one or more guest images and run them to their end")
         {
             images, memory, cmdline, maxInsns, stats, statsJson, clock, nsPerInsn, guests, wallclock, tscKhz,
-            logLevel, logFile, noDecodeCache, noTlb, noFastForms, trace,
+            logLevel, logFile, noDecodeCache, noTlb, noFastForms, trace, traceInsns, gdb, gdbWait, gdbAnyAddress,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +53,9 @@ internal static class RunCommand
                 parse.GetValue(guests) is < 1 or > 256 ? "--guests must be between 1 and 256" :
                 parse.GetValue(maxInsns) is < 1 ? "--max-insns must be at least 1" :
                 parse.GetValue(tscKhz) < 1 ? "--tsc-khz must be at least 1" :
+                parse.GetValue(traceInsns) is < 0 or > 1_000_000 ? "--trace-insns must be between 0 and 1000000" :
+                parse.GetValue(gdb) is null && (parse.GetValue(gdbWait) || parse.GetValue(gdbAnyAddress)) ? "--gdb-wait and --gdb-any-address need --gdb" :
+                parse.GetValue(gdb) is { } g && !GdbEndPoint.TryParse(g, parse.GetValue(gdbAnyAddress), out _, out string gdbError) ? gdbError :
                 parse.GetValue(images)!.FirstOrDefault(i => i.StartsWith('-')) is { } unknown ? $"unknown option '{unknown}'" :
                 !TryParseSize(parse.GetValue(memory)!, out _) ? $"--memory: '{parse.GetValue(memory)}' is not a size from 1M to 3G in whole 4K pages (e.g. 16M)" :
                 null;
@@ -71,15 +81,22 @@ internal static class RunCommand
                 FastForms = !parse.GetValue(noFastForms),
             };
             using var log = CreateLogger(parse.GetValue(logLevel)!, parse.GetValue(logFile));
+            IPEndPoint? gdbEndPoint = null;
+            if (parse.GetValue(gdb) is { } text) GdbEndPoint.TryParse(text, parse.GetValue(gdbAnyAddress), out gdbEndPoint, out _);
+            var debug = new DebugOptions(parse.GetValue(traceInsns), gdbEndPoint, parse.GetValue(gdbWait));
             return Run(parse.GetValue(images)!, parse.GetValue(guests), options, log, parse.GetValue(stats), parse.GetValue(statsJson),
-                parse.GetValue(trace));
+                parse.GetValue(trace), debug);
         });
         return command;
     }
 
+    /// <summary>--trace-insns, and --gdb with its endpoint and --gdb-wait.</summary>
+    internal sealed record DebugOptions(int TraceInstructions = 0, IPEndPoint? Gdb = null, bool GdbWait = false);
+
     internal static int Run(string[] imagePaths, int copies, MachineOptions options, Serilog.Core.Logger log, bool stats, string? statsJson,
-        string? tracePath = null)
+        string? tracePath = null, DebugOptions? debug = null)
     {
+        debug ??= new DebugOptions();
         var images = new List<ElfImage>();
         try
         {
@@ -92,7 +109,13 @@ internal static class RunCommand
             }
             using TraceWriter? trace = tracePath is null ? null : new TraceWriter(tracePath, options.Clock);
             var machine = new Machine(options, images, Console.Out, log, trace);
+            foreach (Guest g in machine.Guests) g.Cpu.TraceInstructions(debug.TraceInstructions);
+            using GuestDebugger? debugger = debug.Gdb is null ? null : GuestDebugger.Attach(machine.Guests[0], debug.Gdb, debug.GdbWait, log);
+            if (debugger is not null)
+                Console.Error.WriteLine($"puppyvisor: gdb stub for g0 ({Path.GetFileName(images[0].Path)}) listening on {debugger.EndPoint}" +
+                    (debug.GdbWait ? "; the guest waits for gdb ('target remote " + debugger.EndPoint + "')" : ""));
             int status = machine.Run();
+            if (debug.TraceInstructions > 0) foreach (Guest g in machine.Guests) Console.Error.Write(InstructionTrace.Format(g));
             if (stats) Console.Error.Write(StatsReport.Text(machine));
             if (statsJson is not null) File.WriteAllText(statsJson, StatsReport.Json(machine));
             return status;
@@ -101,6 +124,11 @@ internal static class RunCommand
         {
             Console.Error.WriteLine($"puppyvisor: {e.Message}");
             return ExitCodes.BadImage;
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"puppyvisor: --gdb {debug.Gdb}: {e.Message}");
+            return ExitCodes.Usage;
         }
         catch (IOException e)
         {

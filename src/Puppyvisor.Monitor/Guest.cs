@@ -19,7 +19,7 @@ using Serilog;
 namespace Puppyvisor.Monitor;
 
 /// <summary>Why a guest stopped; each has its exit code (README).</summary>
-public enum StopReason { None, Shutdown, TripleFault, HaltedForever, InstructionLimit }
+public enum StopReason { None, Shutdown, TripleFault, HaltedForever, InstructionLimit, Killed }
 
 /// <summary>What the vCPU is doing between runs.</summary>
 public enum VCpuState { Running, Halted, WaitingInHypercall, Stopped }
@@ -89,6 +89,7 @@ public sealed partial class Guest : ICpuHost
     internal void InjectPendingIrq()
     {
         if (!Irqs.Any || !Cpu.InterruptsEnabled || Cpu.InInterruptShadow) { Cpu.IrqLine = Irqs.Any; return; }
+        if (Debugger is { HoldsIrqs: true }) return;            // a gdb single step leaves IRQs pending
         Irqs.TakeLowest(out int irq, out long raisedAt);
         long lateness = Clock.Now - raisedAt;                  // never negative: an IRQ is never early
         Stats.IrqInjected(lateness);
@@ -96,6 +97,7 @@ public sealed partial class Guest : ICpuHost
         NoteIrqInjected(irq, raisedAt, lateness);
         if (!Cpu.DeliverExternalInterrupt(Abi.IrqBaseVector + irq)) Stop(StopReason.TripleFault, CrashReport.TripleFault(this));
         Cpu.IrqLine = Irqs.Any;
+        if (!Stopped) Debugger?.NoteIrqInjected(irq);
     }
 
     // ---- Run and handle the exit ------------------------------------------------
@@ -109,7 +111,8 @@ public sealed partial class Guest : ICpuHost
             if (left <= 0) { Stop(StopReason.InstructionLimit, $"instruction limit reached ({max} instructions)"); return; }
             budget = Math.Min(budget, left);
         }
-        Cpu.IrqLine = Irqs.Any;
+        if (Debugger is { } debugger) budget = debugger.ClampBudget(budget);
+        Cpu.IrqLine = Irqs.Any && Debugger is not { HoldsIrqs: true };
         long start = HostClock.Timestamp;
         ExitReason exit = Cpu.Run(budget);
         Stats.RunTicks += HostClock.Timestamp - start;
@@ -126,6 +129,7 @@ public sealed partial class Guest : ICpuHost
             case ExitReason.Breakpoint:
                 break;                                          // the loop goes round and enters again
         }
+        Debugger?.AfterRun(exit);                               // a breakpoint, a step's end, a Ctrl-C: gdb looks
     }
 
     // ---- Halting: HLT and HCALL_HALT --------------------------------------------
@@ -254,6 +258,7 @@ public sealed partial class Guest : ICpuHost
         Stats.Finish();
         NoteStopped();
         WakeSignal.Release();
+        Debugger?.NoteGuestStopped();
     }
 
     // ---- ICpuHost: what the CPU asks of the machine ------------------------------

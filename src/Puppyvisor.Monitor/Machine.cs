@@ -97,12 +97,14 @@ public sealed class Machine
         var clock = (VirtualClock)g.Clock;
         while (!g.Stopped && clock.Now < sliceEnd)
         {
+            g.Debugger?.Checkpoint();                           // gdb: wait at start, Ctrl-C, break-at
+            if (g.Stopped) break;
             Queue.RunExpired(clock.Now);
             if (g.State != VCpuState.Running && !g.TryWake())
             {
                 if (g.CanNeverWake) { g.StopHaltedForever(); break; }
-                // Halted: time jumps to the next expiry, or to the end of the slice.
-                clock.SkipTo(Math.Min(g.ClockEvent.Expiry, sliceEnd));
+                // Halted: time jumps to the next expiry, or to the end of the slice (or to gdb's break-at).
+                clock.SkipTo(Math.Min(Math.Min(g.ClockEvent.Expiry, sliceEnd), g.Debugger?.BreakAtNs ?? long.MaxValue));
                 continue;
             }
             g.InjectPendingIrq();
@@ -134,6 +136,8 @@ public sealed class Machine
         const long Chunk = 4_000_000;
         while (!g.Stopped)
         {
+            g.Debugger?.Checkpoint();                           // gdb: wait at start, Ctrl-C, break-at
+            if (g.Stopped) break;
             if (g.State != VCpuState.Running && !g.TryWake())
             {
                 lock (_queueLock!)

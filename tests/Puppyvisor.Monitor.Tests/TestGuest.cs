@@ -30,7 +30,10 @@ internal static class TestGuest
     public static void Shutdown(Assembler a, uint status) => Hypercall(a, 2, status);
 
     /// <summary>Assembles a guest: the prologue, then <paramref name="body"/>; <paramref name="handler"/> serves IRQ 0.</summary>
-    public static ElfImage Build(Action<Assembler> body, Action<Assembler>? handler = null)
+    public static ElfImage Build(Action<Assembler> body, Action<Assembler>? handler = null) => Build(body, handler, out _);
+
+    /// <summary>As Build, and <paramref name="labelAddress"/> gives where a label of the body landed.</summary>
+    public static ElfImage Build(Action<Assembler> body, Action<Assembler>? handler, out Func<Label, uint> labelAddress)
     {
         var main = new Assembler(32);
         Prologue(main);
@@ -41,17 +44,19 @@ internal static class TestGuest
         Shutdown(fault, FaultStatus);
 
         var image = new byte[0x2000];
-        Assemble(main, CodeAddress).CopyTo(image, 0);
-        Assemble(irq, HandlerAddress).CopyTo(image, (int)(HandlerAddress - CodeAddress));
-        Assemble(fault, FaultStubAddress).CopyTo(image, (int)(FaultStubAddress - CodeAddress));
+        var (mainBytes, mainResult) = Assemble(main, CodeAddress);
+        mainBytes.CopyTo(image, 0);
+        Assemble(irq, HandlerAddress).Bytes.CopyTo(image, (int)(HandlerAddress - CodeAddress));
+        Assemble(fault, FaultStubAddress).Bytes.CopyTo(image, (int)(FaultStubAddress - CodeAddress));
+        labelAddress = label => (uint)mainResult.GetLabelRIP(label);
         return ElfImage.Parse("test.elf", ElfWriter.Executable(CodeAddress, CodeAddress, image, bssSize: 0));
     }
 
-    static byte[] Assemble(Assembler a, uint address)
+    static (byte[] Bytes, AssemblerResult Result) Assemble(Assembler a, uint address)
     {
         var stream = new MemoryStream();
-        a.Assemble(new StreamCodeWriter(stream), address);
-        return stream.ToArray();
+        var result = a.Assemble(new StreamCodeWriter(stream), address, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        return (stream.ToArray(), result);
     }
 
     static void Prologue(Assembler a)

@@ -158,13 +158,13 @@ public sealed class DecodeCache
         if (page >= (uint)_cpu.Memory.CodePages.Length) return;
         if (!_blocksByPage.TryGetValue(page, out var list)) _blocksByPage[page] = list = new List<DecodedBlock>();
         list.Add(block);
-        _cpu.Memory.CodePages[page] = 1;
+        _cpu.Memory.CodePages[page] |= PhysicalMemory.PageHasCode;
     }
 
     /// <summary>Drops every block decoded from physical page <paramref name="page"/>.</summary>
     public void InvalidatePage(uint page)
     {
-        _cpu.Memory.CodePages[page] = 0;
+        _cpu.Memory.CodePages[page] &= PhysicalMemory.PageWatched;
         if (!_blocksByPage.Remove(page, out var list)) return;
         foreach (DecodedBlock b in list)
         {
@@ -183,6 +183,7 @@ public sealed class DecodeCache
         _blocksByPage.Clear();
         _blocks.Clear();
         Array.Clear(_fast);
-        Array.Clear(_cpu.Memory.CodePages);
+        byte[] pages = _cpu.Memory.CodePages;
+        for (int i = 0; i < pages.Length; i++) pages[i] &= PhysicalMemory.PageWatched;
     }
 }

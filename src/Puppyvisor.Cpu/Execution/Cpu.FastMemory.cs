@@ -27,7 +27,7 @@ public sealed partial class Cpu
     internal uint Read32(uint linear)
     {
         uint pa = linear;
-        if ((linear & 0xFFF) <= 0xFFC && ((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Read, out pa)) && pa <= Memory.Size - 4)
+        if ((linear & 0xFFF) <= 0xFFC && !_watchingReads && ((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Read, out pa)) && pa <= Memory.Size - 4)
             return Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Memory.Ram), pa));
         return _pendingFault ? 0 : ReadMem(linear, 4);
     }
@@ -39,7 +39,7 @@ public sealed partial class Cpu
         if ((linear & 0xFFF) <= 0xFFC && ((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Write, out pa)) && pa <= Memory.Size - 4)
         {
             Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Memory.Ram), pa), value);
-            NoteWrite(pa);
+            NoteWrite(pa, 4);
             return true;
         }
         return !_pendingFault && WriteMem(linear, 4, value);
@@ -49,7 +49,7 @@ public sealed partial class Cpu
     internal uint Read8(uint linear)
     {
         uint pa = linear;
-        if (((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Read, out pa)) && pa < Memory.Size)
+        if (!_watchingReads && ((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Read, out pa)) && pa < Memory.Size)
             return Memory.Ram[pa];
         return _pendingFault ? 0 : ReadMem(linear, 1);
     }
@@ -61,7 +61,7 @@ public sealed partial class Cpu
         if (((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Write, out pa)) && pa < Memory.Size)
         {
             Memory.Ram[pa] = (byte)value;
-            NoteWrite(pa);
+            NoteWrite(pa, 1);
             return true;
         }
         return !_pendingFault && WriteMem(linear, 1, value);

@@ -58,7 +58,8 @@ public sealed partial class Cpu
             DecodedBlock? block = previous?.FollowChain(this) ?? Lookup(previous);
             previous = block;
             if (block is null) continue;            // a fetch fault is pending
-            ExecuteBlock(block);
+            if (_checkedBlocks) ExecuteBlockChecked(block);     // breakpoints or --trace-insns (Cpu.Debug.cs)
+            else ExecuteBlock(block);
         }
     }
 
@@ -124,6 +125,7 @@ public sealed partial class Cpu
         {
             ClearAttention(AttnFault);
             if (!DeliverPendingFault()) { reason = ExitReason.TripleFault; return true; }
+            if (SingleStepping && EndStepAfterFault(out reason)) return true;
         }
         if ((_attention & AttnCodeModified) != 0) ClearAttention(AttnCodeModified);
         if ((_attention & AttnExit) != 0)

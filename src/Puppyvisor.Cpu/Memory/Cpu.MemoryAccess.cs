@@ -20,6 +20,7 @@ public sealed partial class Cpu
         if ((linear & 0xFFF) <= 0x1000 - size)
         {
             if (!Translate(linear, AccessKind.Read, user, out uint pa)) return 0;
+            if (_watchingReads) NoteWatchedRead(pa, size);
             return Memory.Read(pa, size);
         }
         return ReadSplit(linear, size, user);
@@ -31,6 +32,7 @@ public sealed partial class Cpu
         for (int i = 0; i < size; i++)
         {
             if (!Translate(linear + (uint)i, AccessKind.Read, user, out uint pa)) return 0;
+            if (_watchingReads) NoteWatchedRead(pa, 1);
             value |= (uint)Memory.Read8(pa) << (8 * i);
         }
         return value;
@@ -57,7 +59,7 @@ public sealed partial class Cpu
         {
             if (!Translate(linear, AccessKind.Write, user, out uint pa)) return false;
             Memory.Write(pa, size, value);
-            NoteWrite(pa);
+            NoteWrite(pa, size);
             return true;
         }
         if (!ProbeWrite(linear, size, user)) return false;
@@ -65,7 +67,7 @@ public sealed partial class Cpu
         {
             Translate(linear + (uint)i, AccessKind.Write, user, out uint pa);
             Memory.Write8(pa, (byte)(value >> (8 * i)));
-            NoteWrite(pa);
+            NoteWrite(pa, 1);
         }
         return true;
     }
@@ -79,11 +81,27 @@ public sealed partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void NoteWrite(uint pa)
+    void NoteWrite(uint pa, int size)
     {
         uint page = pa >> 12;
         if (page < (uint)Memory.CodePages.Length && Memory.CodePages[page] != 0)
-            Decode.InvalidatePage(page);
+            NoteWriteToFlaggedPage(pa, size);
+    }
+
+    /// <summary>A write into a page that holds decoded code or a watchpoint (Cpu.Debug.cs).</summary>
+    void NoteWriteToFlaggedPage(uint pa, int size)
+    {
+        byte flags = Memory.CodePages[pa >> 12];
+        if ((flags & PhysicalMemory.PageWatched) != 0) CheckWatch(pa, size, write: true);
+        if ((flags & PhysicalMemory.PageHasCode) != 0) Decode.InvalidatePage(pa >> 12);
+    }
+
+    /// <summary>A read while read or access watchpoints exist.</summary>
+    void NoteWatchedRead(uint pa, int size)
+    {
+        uint page = pa >> 12;
+        if (page < (uint)Memory.CodePages.Length && (Memory.CodePages[page] & PhysicalMemory.PageWatched) != 0)
+            CheckWatch(pa, size, write: false);
     }
 
     /// <summary>Copies guest memory out for the monitor (console writes). False if any byte is unmapped.</summary>

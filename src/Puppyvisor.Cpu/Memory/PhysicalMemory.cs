@@ -13,8 +13,12 @@ public sealed class PhysicalMemory
     public readonly byte[] Ram;
     public readonly uint Size;
 
-    /// <summary>One byte per 4 KiB page: nonzero when the decode cache holds code from it.</summary>
+    /// <summary>
+    /// One byte per 4 KiB page, tested by every write: <see cref="PageHasCode"/> when the decode
+    /// cache holds code from it, <see cref="PageWatched"/> when a debugger watches bytes in it.
+    /// </summary>
     internal readonly byte[] CodePages;
+    internal const byte PageHasCode = 1, PageWatched = 2;
 
     /// <summary>Called for the first access outside RAM (address, is-write).</summary>
     public Action<uint, bool>? OutsideRamAccess;

@@ -24,7 +24,7 @@ public static class StatsReport
         return sb.ToString();
     }
 
-    static void AppendGuest(StringBuilder sb, Guest g, IFormatProvider inv)
+    internal static void AppendGuest(StringBuilder sb, Guest g, IFormatProvider inv)
     {
         GuestStats s = g.Stats;
         var ce = g.ClockEvent;

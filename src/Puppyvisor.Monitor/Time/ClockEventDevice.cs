@@ -42,6 +42,8 @@ public sealed class ClockEventDevice
     public bool IsArmed => _timer.IsArmed;
     public long Expiry => _timer.IsArmed ? _timer.ExpiryNs : long.MaxValue;
     public HrTimer Timer => _timer;
+    /// <summary>The host hrtimer queue the device arms its timer in.</summary>
+    public HrTimerQueue Queue => _queue;
 
     /// <summary>HCALL_SET_CLOCKEVENT: arm for <paramref name="deltaNs"/> after <paramref name="nowNs"/>, or stop on 0.</summary>
     public void Program(long nowNs, ulong deltaNs)

@@ -45,6 +45,9 @@ public sealed class HrTimerQueue
 
     public HrTimer? Earliest => _heap.Count == 0 ? null : _heap[0];
 
+    /// <summary>Every armed timer in firing order (for the debugger's `monitor timers`).</summary>
+    public HrTimer[] Snapshot() => _heap.OrderBy(t => t.Expiry).ThenBy(t => t.Sequence).ToArray();
+
     /// <summary>Arms (or re-arms) <paramref name="timer"/> at absolute <paramref name="expiry"/>. True if it is now the earliest.</summary>
     public bool Arm(HrTimer timer, long expiry)
     {
