@@ -119,6 +119,35 @@ public class PagingTests
         Assert.Equal(PfPresent | PfUser, h.ErrorCode);
     }
 
+    [Fact]
+    public void InstructionFetchFromASupervisorPageAtCpl3_FaultsWithTheCodeAddressInCr2()
+    {
+        var h = Paged();
+        SetPte(h, Code, Code, P | RW);
+        h.EnterRing3();
+        h.Run(a => a.nop());
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(PfPresent | PfUser, h.ErrorCode);
+        Assert.Equal(Code, h.Cpu.Cr2);
+        Assert.Equal(Code, h.FaultEip);
+    }
+
+    [Fact]
+    public void FetchFaultAfterACall_SavesTheUnfetchableEip_NotTheCall()
+    {
+        // A #PF on an instruction fetch is a fault at the instruction that cannot be fetched:
+        // the CALL has retired (its return address is pushed), and IRET must not repeat it.
+        var h = Paged();
+        h.UnmapPage(0x5000);
+        h.Run(a => a.call(0x5000));
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(0x5000u, h.Cpu.Cr2);
+        Assert.Equal(0u, h.ErrorCode);
+        Assert.Equal(0x5000u, h.FaultEip);
+        Assert.Equal(Code + 5, h.Read32(h.Esp + 16));           // the return address, above the frame
+        Assert.Equal(CpuTestHarness.StackTop - 4 - 16, h.Esp);
+    }
+
     // --- CR0.WP ------------------------------------------------------------------------
 
     [Fact]

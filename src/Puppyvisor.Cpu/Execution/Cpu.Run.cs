@@ -55,7 +55,11 @@ public sealed partial class Cpu
             if (_attention != 0 && HandleAttention(out ExitReason reason)) return reason;
             if (_budget <= 0) return ExitReason.BudgetExhausted;
             DecodedBlock? block = Decode.Lookup(Eip);
-            if (block is null) continue;            // a fetch fault is pending
+            if (block is null)
+            {
+                InstructionStart = Eip;             // a fetch fault is pending: it is this instruction's
+                continue;
+            }
             ExecuteBlock(block);
         }
     }
