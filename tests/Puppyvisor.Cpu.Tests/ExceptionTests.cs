@@ -89,6 +89,25 @@ public class ExceptionTests
     }
 
     [Fact]
+    public void InvalidTss_ForABadSs0_CarriesTheSelectorAndExt()
+    {
+        // SS0 = 0x20, a ring-3 data segment: not a ring-0 stack. The #TS handler is reached
+        // through a ring-3 code selector so its delivery needs no stack switch.
+        const uint TsHandler = 0x3000;
+        var h = new CpuTestHarness();
+        h.Write32(CpuTestHarness.TssBase + 8, 0x20);
+        h.SetGate((int)Vector.InvalidTss, TsHandler, selector: CpuTestHarness.UserCode);
+        h.WriteBytes(TsHandler, 0xEB, 0xFE);                         // JMP $: wait there
+        h.EnterRing3();
+        h.Load(a => { a.nop(); a.ud2(); });
+        h.Step(100);
+        Assert.Equal(TsHandler, h.Cpu.Eip);
+        Assert.Equal(3, h.Cpu.Cpl);
+        Assert.Equal(0x21u, h.Read32(h.Esp));                    // 0x20 | EXT: during delivery of #UD
+        Assert.Equal(Code + 1, h.Read32(h.Esp + 4));              // the instruction that raised #UD
+    }
+
+    [Fact]
     public void SegmentNotPresent_OnADataSegmentLoad_CarriesTheSelector()
     {
         var h = new CpuTestHarness { Eax = 0x30 };
@@ -149,6 +168,18 @@ public class ExceptionTests
     // --- The EXT bit --------------------------------------------------------------------
 
     [Fact]
+    public void FaultWhileDeliveringAnException_SetsExt()
+    {
+        // #UD's gate is not present: #NP(6 * 8 + IDT + EXT), delivered serially (#UD is benign).
+        var h = new CpuTestHarness();
+        h.SetGate((int)Vector.InvalidOpcode, 0x3000, present: false);
+        h.Run(a => a.ud2());
+        h.AssertFault(Vector.SegmentNotPresent);
+        Assert.Equal(6u * 8 + 2 + 1, h.ErrorCode);
+        Assert.Equal(Code, h.FaultEip);
+    }
+
+    [Fact]
     public void FaultWhileDeliveringAnExternalInterrupt_SetsExt()
     {
         var h = new CpuTestHarness();
@@ -162,12 +193,49 @@ public class ExceptionTests
     // --- Double faults (SDM Vol. 3A, Table 6-5) --------------------------------------------
 
     [Fact]
+    public void ContributoryWhileDeliveringContributory_IsADoubleFault_WithErrorCode0()
+    {
+        var h = new CpuTestHarness { Eax = 1, Ecx = 0 };
+        h.SetGate((int)Vector.DivideError, 0x3000, present: false);
+        h.Run(a => { a.nop(); a.div(ecx); });
+        h.AssertFault(Vector.DoubleFault);
+        Assert.Equal(0u, h.ErrorCode);
+        Assert.Equal(Code + 1, h.FaultEip);
+        Assert.Equal(new[] { "#DE", "#NP(0x3)", "#DF(0x0)" }, h.Cpu.FaultChain);
+    }
+
+    [Fact]
+    public void ContributoryWhileDeliveringAPageFault_IsADoubleFault()
+    {
+        var h = new CpuTestHarness();
+        h.EnablePaging();
+        h.UnmapPage(0x5000);
+        h.SetGate((int)Vector.PageFault, 0x3000, present: false);
+        h.Run(a => a.mov(eax, __dword_ptr[0x5000]));
+        h.AssertFault(Vector.DoubleFault);
+        Assert.Equal(0x5000u, h.Cpu.Cr2);
+        Assert.Equal(new[] { "#PF(0x0)", "#NP(0x73)", "#DF(0x0)" }, h.Cpu.FaultChain);
+    }
+
+    [Fact]
     public void BenignWhileDeliveringAnything_IsHandledSerially()
     {
         var h = new CpuTestHarness();
         h.SetGate(0x50, 0x3000, present: false);
         h.Run(a => a.@int(0x50));
         h.AssertFault(Vector.SegmentNotPresent);
+    }
+
+    [Fact]
+    public void FaultWhileDeliveringADoubleFault_IsATripleFault_ThatEndsTheRun()
+    {
+        // Only #DE's gate is inside the IDT: #UD -> #GP (serial) -> #GP -> #DF -> #GP.
+        var h = new CpuTestHarness();
+        h.Cpu.IdtLimit = 7;
+        h.Load(a => a.ud2());
+        Assert.Equal(ExitReason.TripleFault, h.Step(100));
+        Assert.Equal(new[] { "#UD", "#GP(0x33)", "#GP(0x6b)", "#DF(0x0)", "#GP(0x43)" }, h.Cpu.FaultChain);
+        Assert.Equal(Code, h.Cpu.Eip);
     }
 
     [Fact]

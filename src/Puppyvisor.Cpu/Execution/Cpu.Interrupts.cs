@@ -81,7 +81,9 @@ public sealed partial class Cpu
     /// </summary>
     bool TryDeliver(int vector, bool hasError, uint error, InterruptSource source)
     {
-        uint ext = source == InterruptSource.External ? 1u : 0u;
+        // EXT: the fault happened while delivering something the program did not ask for, an
+        // interrupt or an earlier exception; INT n, INT3 and INTO leave it clear (SDM 6.13).
+        uint ext = source == InterruptSource.Software ? 0u : 1u;
         uint idtError = ((uint)vector << 3) | 2 | ext;
         if ((uint)vector * 8 + 7 > IdtLimit) { RaiseFault(Vector.GeneralProtection, idtError); return false; }
 
