@@ -33,6 +33,17 @@ public class ExceptionTests
     }
 
     [Fact]
+    public void Int1_FromRing3_IgnoresTheGateDpl()
+    {
+        // INT1 is delivered like a hardware exception: no DPL check (SDM INT n, "does not apply to INT1").
+        var h = new CpuTestHarness();
+        h.EnterRing3();
+        h.Run(a => a.int1());
+        h.AssertFault(Vector.Debug);
+        Assert.Equal(Code + 1, h.FaultEip);
+    }
+
+    [Fact]
     public void Int3_RaisesBreakpoint_AsATrapAfterTheInstruction()
     {
         var h = new CpuTestHarness();
