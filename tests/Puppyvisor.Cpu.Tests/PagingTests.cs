@@ -408,6 +408,25 @@ public class PagingTests
         Assert.Equal(0x6666_6666u, h.Eax);
     }
 
+    [Fact]
+    public void Invlpg_OfAnyAddressInALargePage_DropsTheWholeLargePage()
+    {
+        // SDM INVLPG: for a 4 MiB page every translation of that page is invalidated, not just one 4 KiB slice.
+        var h = WithLargePage(0x40_0000 | P | RW | US | PS);
+        h.Write32(0x40_5000, 0x1111_1111);
+        h.Write32(0xC0_5000, 0x2222_2222);
+        h.Run(a =>
+        {
+            a.mov(eax, __dword_ptr[0x80_5000]);           // caches 0x805000 -> 0x405000
+            a.mov(__dword_ptr[PageDirectory + 8], 0xC0_0000 | P | RW | US | PS);
+            a.invlpg(__[0x80_0000]);                       // the large page's first byte
+            a.mov(ebx, __dword_ptr[0x80_5000]);
+        });
+        h.AssertNoFault();
+        Assert.Equal(0x1111_1111u, h.Eax);
+        Assert.Equal(0x2222_2222u, h.Ebx);
+    }
+
     // --- A restartable REP MOVS (SDM Vol. 2B, REP) ---------------------------------------
 
     [Fact]

@@ -103,6 +103,8 @@ public sealed partial class Cpu
         _tlb.Tag[slot] = vpn + 1;
         _tlb.Frame[slot] = frame;
         _tlb.Allowed[slot] = (byte)allowed;
+        _tlb.Large[slot] = large;
+        _tlb.AnyLarge |= large;
 
         physical = frame | (linear & 0xFFF);
         return true;
