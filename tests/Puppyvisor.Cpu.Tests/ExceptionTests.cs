@@ -229,6 +229,27 @@ public class ExceptionTests
     }
 
     [Fact]
+    public void PageFaultWhileDeliveringAContributoryException_IsHandledSerially()
+    {
+        // The IDT straddles two pages; #DE's gate is in the unmapped one, #PF's in the mapped one.
+        const uint Idt = 0x6F90;
+        var h = new CpuTestHarness { Eax = 1, Ecx = 0 };
+        for (uint v = 0; v < 32; v++)
+        {
+            h.Write32(Idt + 8 * v, h.Read32(CpuTestHarness.IdtBase + 8 * v));
+            h.Write32(Idt + 8 * v + 4, h.Read32(CpuTestHarness.IdtBase + 8 * v + 4));
+        }
+        h.Cpu.IdtBase = Idt;
+        h.EnablePaging();
+        h.UnmapPage(0x6000);
+        h.Run(a => a.div(ecx));
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(Idt, h.Cpu.Cr2);                              // reading #DE's gate
+        Assert.Equal(0u, h.ErrorCode);                             // supervisor read, not present
+        Assert.Equal(Code, h.FaultEip);
+    }
+
+    [Fact]
     public void BenignWhileDeliveringAnything_IsHandledSerially()
     {
         var h = new CpuTestHarness();

@@ -112,6 +112,7 @@ public sealed partial class Cpu
 
     bool PageFault(uint linear, bool write, bool user, bool present)
     {
+        if (_pendingFault) return false;            // a later access of a faulting instruction: CR2 keeps the first
         Cr2 = linear;
         RaiseFault(Vector.PageFault,
             (present ? PfPresent : 0) | (write ? PfWrite : 0) | (user ? PfUser : 0));
