@@ -464,4 +464,33 @@ public class PagingTests
         Assert.Equal((0u, Src + 64, Dst + 64), (h.Ecx, h.Esi, h.Edi));
         for (uint i = 0; i < 16; i++) Assert.Equal(0x100 + i, h.Read32(Dst + 4 * i));
     }
+
+    [Fact]
+    public void RepMovsb_FromANotPresentSourcePage_FaultsAsARead_AtTheFirstByteThere()
+    {
+        var h = Paged();
+        h.UnmapPage(0x5000);
+        h.Esi = 0x4FFE; h.Edi = Data; h.Ecx = 8;
+        h.Run(a => a.rep.movsb());
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(0u, h.ErrorCode);                              // read, supervisor, not present
+        Assert.Equal(0x5000u, h.Cpu.Cr2);
+        Assert.Equal((6u, 0x5000u, Data + 2), (h.Ecx, h.Esi, h.Edi));
+        Assert.Equal(Code, h.FaultEip);
+    }
+
+    [Fact]
+    public void RepStosd_Backwards_IntoANotPresentPage_StopsWithEdiAtTheFaultingElement()
+    {
+        var h = Paged();
+        h.UnmapPage(0x4000);
+        h.Eax = 0xABCD_EF01; h.Edi = 0x5008; h.Ecx = 5;            // 0x5008, 0x5004, 0x5000, then 0x4FFC
+        h.Run(a => { a.std(); a.rep.stosd(); });
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(PfWrite, h.ErrorCode);
+        Assert.Equal(0x4FFCu, h.Cpu.Cr2);
+        Assert.Equal((2u, 0x4FFCu), (h.Ecx, h.Edi));
+        Assert.Equal(0xABCD_EF01u, h.Read32(0x5000));
+        Assert.Equal(Code + 1, h.FaultEip);
+    }
 }

@@ -137,6 +137,42 @@ public class RingTests
     }
 
     [Fact]
+    public void Iret_ToRing3_WithARing0StackSelector_RaisesGpWithIt_AtTheIret()
+    {
+        var h = new CpuTestHarness();
+        h.Run(a =>
+        {
+            a.push(CpuTestHarness.KernelData);                  // SS: DPL 0, not ring 3's
+            a.push(0x7_0000);
+            a.push(0x2);
+            a.push(UserCode);
+            a.push(Code);
+            a.iretd();
+        });
+        h.AssertFault(Vector.GeneralProtection);
+        Assert.Equal((uint)CpuTestHarness.KernelData, h.ErrorCode);
+        Assert.Equal(Code + 2 + 5 + 2 + 2 + 5, h.FaultEip);      // the IRET, after the five pushes
+        Assert.Equal(0, h.Cpu.Cpl);
+    }
+
+    [Fact]
+    public void Iret_FromRing3_ToRing0_RaisesGpWithTheCodeSelector()
+    {
+        var h = new CpuTestHarness();
+        h.EnterRing3();
+        h.Run(a =>
+        {
+            a.push(0x2);
+            a.push(CpuTestHarness.KernelCode);
+            a.push(Code);
+            a.iretd();
+        });
+        h.AssertFault(Vector.GeneralProtection);
+        Assert.Equal((uint)CpuTestHarness.KernelCode, h.ErrorCode);
+        Assert.Equal((uint)UserCode, h.Read32(h.Esp + 8));       // raised in ring 3
+    }
+
+    [Fact]
     public void InterruptGate_ClearsIf_TrapGate_LeavesIt()
     {
         var interrupt = new CpuTestHarness { Flags = 0x2 | IF };
