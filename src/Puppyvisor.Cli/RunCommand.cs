@@ -31,12 +31,13 @@ internal static class RunCommand
         var logFile = new Option<string?>("--log-file") { Description = "also write logs to FILE as compact JSON" };
         var noDecodeCache = new Option<bool>("--no-decode-cache") { Description = "decode every instruction at every execution" };
         var noTlb = new Option<bool>("--no-tlb") { Description = "walk the page tables on every access" };
+        var noFastForms = new Option<bool>("--no-fast-forms") { Description = "run every instruction through its family handler (no compact fast forms)" };
         var trace = new Option<string?>("--trace") { Description = "write a timeline to FILE (Chrome Trace Event JSON; open it in https://ui.perfetto.dev)" };
 
         var command = new Command("run", "Boot one or more guest images and run them to their end")
         {
             images, memory, cmdline, maxInsns, stats, statsJson, clock, nsPerInsn, guests, wallclock, tscKhz,
-            logLevel, logFile, noDecodeCache, noTlb, trace,
+            logLevel, logFile, noDecodeCache, noTlb, noFastForms, trace,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +68,7 @@ internal static class RunCommand
                     ? MachineOptions.DefaultVirtualEpoch : DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
                 DecodeCache = !parse.GetValue(noDecodeCache),
                 Tlb = !parse.GetValue(noTlb),
+                FastForms = !parse.GetValue(noFastForms),
             };
             using var log = CreateLogger(parse.GetValue(logLevel)!, parse.GetValue(logFile));
             return Run(parse.GetValue(images)!, parse.GetValue(guests), options, log, parse.GetValue(stats), parse.GetValue(statsJson),

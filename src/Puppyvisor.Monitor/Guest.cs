@@ -68,6 +68,7 @@ public sealed partial class Guest : ICpuHost
         Cpu = new Cpu.Cpu(Memory, this);
         Cpu.Decode.Enabled = options.DecodeCache;
         Cpu.TlbEnabled = options.Tlb;
+        Cpu.Decode.FastForms = options.FastForms;
         Console = new GuestConsole(output, consolePrefix, outputLock);
         Ports = new PortBus(Console, status => RequestShutdown(status));
         Clock = options.Clock == ClockKind.Virtual

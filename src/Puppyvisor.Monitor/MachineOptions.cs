@@ -17,6 +17,8 @@ public sealed record MachineOptions
     public long WallclockEpoch { get; init; } = DefaultVirtualEpoch;
     public bool DecodeCache { get; init; } = true;
     public bool Tlb { get; init; } = true;
+    /// <summary>Compact fast forms of the hot instructions (Decoding/MicroOp.cs); off runs every instruction through its family handler.</summary>
+    public bool FastForms { get; init; } = true;
 
     /// <summary>2026-01-01T00:00:00Z: the fixed start of virtual-clock runs, so they stay deterministic.</summary>
     public const long DefaultVirtualEpoch = 1_767_225_600;

@@ -80,3 +80,21 @@ public class TicklessTests
         Assert.Matches(@"lateness \(ns\)\s+min \d+, p50 \d+, p99 \d+, max \d+", r.Stderr);
     }
 }
+
+public class FastPathTests
+{
+    /// <summary>The decode cache, the TLB and the fast forms change speed, never behaviour.</summary>
+    [Theory]
+    [InlineData("selftest")]
+    [InlineData("tickless")]
+    public void GuestOutputAndCounts_AreTheSameWithEveryFastPathOff(string image)
+    {
+        var fast = Puppy.Run("run", Repo.Image(image), "--clock", "virtual", "--stats");
+        var slow = Puppy.Run("run", Repo.Image(image), "--clock", "virtual", "--stats", "--no-decode-cache", "--no-tlb", "--no-fast-forms");
+        Assert.Equal(0, fast.ExitCode);
+        Assert.Equal(0, slow.ExitCode);
+        Assert.Equal(fast.Stdout, slow.Stdout);
+        string Count(string stats) => System.Text.RegularExpressions.Regex.Match(stats, @"instructions\s+([\d,]+)").Groups[1].Value;
+        Assert.Equal(Count(fast.Stderr), Count(slow.Stderr));
+    }
+}

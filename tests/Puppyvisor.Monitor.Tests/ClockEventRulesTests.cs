@@ -253,4 +253,26 @@ public class ClockEventRulesTests
         }, RecordAndShutdown));
         Assert.Equal(0, m.Guests[0].ExitStatus);
     }
+
+    [Fact]
+    public void PopfThatSetsIf_DeliversThePendingIrqRightAfterIt()
+    {
+        Label afterPopf = default;
+        var m = Run(Build(a =>
+        {
+            afterPopf = a.CreateLabel();
+            Hypercall(a, SetClockEvent, 10);            // IF = 0: the IRQ waits
+            Spin(a, 100);
+            a.push(0x202u);                               // EFLAGS with IF
+            a.popfd();                                    // no shadow: deliver before the next instruction
+            a.Label(ref afterPopf);
+            a.nop();
+            Shutdown(a, 1);
+        }, RecordAndShutdown));
+        var g = m.Guests[0];
+        Assert.Equal(0, g.ExitStatus);
+        uint savedEip = ReadScratch(g, 4);
+        string disasm = Puppyvisor.Monitor.Diagnostics.CrashReport.DisassembleAt(g, savedEip);
+        Assert.EndsWith("nop", disasm);                   // interrupted before the NOP, right after POPFD
+    }
 }

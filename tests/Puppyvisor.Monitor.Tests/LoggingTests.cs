@@ -78,4 +78,21 @@ public class LoggingTests
         Assert.Equal(0, m.Guests[0].ExitStatus);
         Assert.Empty(events);
     }
+
+    [Fact]
+    public void UnimplementedInstruction_RaisesUdInTheGuest_AndIsLoggedOnceWithAddressAndDisassembly()
+    {
+        // LAR is a P6 instruction Puppyvisor does not implement: the guest gets #UD (the fault
+        // stub shuts down with 0xEE), the host gets one warning however often it runs.
+        var (m, events) = RunLogged(Build(a =>
+        {
+            a.lar(Iced.Intel.AssemblerRegisters.eax, Iced.Intel.AssemblerRegisters.ecx);
+        }), LogEventLevel.Warning);
+        Assert.Equal(FaultStatus, m.Guests[0].ExitStatus);
+        Assert.Equal(1ul, m.Guests[0].Cpu.ExceptionCounts[6]);
+        var warning = Assert.Single(events, e => e.Level == LogEventLevel.Warning);
+        string text = warning.RenderMessage();
+        Assert.Contains("unimplemented instruction at 0x001", text);
+        Assert.Contains("lar eax,ecx", text);
+    }
 }

@@ -64,10 +64,11 @@ public sealed class VectorRunner
     readonly PhysicalMemory _memory = new(16 * 1024 * 1024);
     readonly Cpu _cpu;
 
-    public VectorRunner(bool decodeCache = true, bool tlb = true)
+    public VectorRunner(bool decodeCache = true, bool tlb = true, bool fastForms = true)
     {
         _cpu = new Cpu(_memory, NullCpuHost.Instance);
         _cpu.Decode.Enabled = decodeCache;
+        _cpu.Decode.FastForms = fastForms;
         _cpu.TlbEnabled = tlb;
         // Flat GDT (0x08 code, 0x10 data) and an IDT sending vectors 0-31 to a HLT at FaultStub.
         uint[] gdt = [0, 0, 0x0000_FFFF, 0x00CF_9A00, 0x0000_FFFF, 0x00CF_9200];

@@ -18,17 +18,41 @@ public sealed unsafe class DecodedBlock
 {
     public uint Linear, Physical;
     public readonly Instruction[] Instructions;
-    internal readonly delegate*<Cpu, ref Instruction, void>[] Handlers;
+    /// <summary>The compact forms the interpreter runs (MicroOp.cs), one per instruction.</summary>
+    public readonly MicroOp[] Ops;
     public int Count;
     /// <summary>Cleared when the guest writes into one of the block's pages.</summary>
     public bool Valid = true;
     /// <summary>The last physical page the block's bytes touch (a block crosses at most one boundary).</summary>
     internal uint LastPage;
 
+    // Block chaining: the last two blocks that followed this one, valid while their code is,
+    // the translations are (TranslationEpoch) and the privilege level is the same.
+    DecodedBlock? _next0, _next1;
+    uint _epoch0, _epoch1;
+    int _cpl0, _cpl1;
+
+    /// <summary>The block at the CPU's EIP if it is one of the chained successors, else null.</summary>
+    internal DecodedBlock? FollowChain(Cpu cpu)
+    {
+        uint eip = cpu.Eip;
+        DecodedBlock? n = _next0;
+        if (n is not null && n.Linear == eip && n.Valid && _epoch0 == cpu.TranslationEpoch && _cpl0 == cpu.Cpl) { cpu.Decode.Hits++; return n; }
+        n = _next1;
+        if (n is not null && n.Linear == eip && n.Valid && _epoch1 == cpu.TranslationEpoch && _cpl1 == cpu.Cpl) { cpu.Decode.Hits++; return n; }
+        return null;
+    }
+
+    internal void Link(Cpu cpu, DecodedBlock next)
+    {
+        _next1 = _next0; _epoch1 = _epoch0; _cpl1 = _cpl0;
+        _next0 = next; _epoch0 = cpu.TranslationEpoch; _cpl0 = cpu.Cpl;
+    }
+
     internal DecodedBlock(int capacity)
     {
         Instructions = new Instruction[capacity];
-        Handlers = new delegate*<Cpu, ref Instruction, void>[capacity];
+        Ops = new MicroOp[capacity];
     }
 }
 
@@ -47,6 +71,9 @@ public sealed class DecodeCache
 
     /// <summary>Off switch for tests: decode every instruction at every execution.</summary>
     public bool Enabled = true;
+
+    /// <summary>Off switch for tests: run every instruction through its family handler, no compact fast forms.</summary>
+    public bool FastForms = true;
 
     public ulong Hits, Misses, Invalidations;
     public int BlockCount => _blocks.Count;
@@ -112,7 +139,7 @@ public sealed class DecodeCache
             if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
             else if (insn.HasLockPrefix && !DispatchTable.AllowsLock(ref insn)) insn.Code = Code.INVALID;   // #UD
             block.Instructions[block.Count] = insn;
-            block.Handlers[block.Count] = DispatchTable.Handlers[(int)insn.Code];
+            block.Ops[block.Count] = MicroOpBuilder.Build(ref block.Instructions[block.Count], block.Count, FastForms);
             block.Count++;
             block.LastPage = _reader.LastPhysicalPage;
             ip = insn.NextIP32;

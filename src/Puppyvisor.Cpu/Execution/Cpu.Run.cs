@@ -50,11 +50,13 @@ public sealed partial class Cpu
     {
         _budget = budget;
         if (_irqLine) SetAttention(AttnIrqPoll);
+        DecodedBlock? previous = null;
         while (true)
         {
-            if (_attention != 0 && HandleAttention(out ExitReason reason)) return reason;
+            if (_attention != 0 && HandleAttention(out ExitReason reason)) { return reason; }
             if (_budget <= 0) return ExitReason.BudgetExhausted;
-            DecodedBlock? block = Decode.Lookup(Eip);
+            DecodedBlock? block = previous?.FollowChain(this) ?? Lookup(previous);
+            previous = block;
             if (block is null)
             {
                 InstructionStart = Eip;             // a fetch fault is pending: it is this instruction's
@@ -64,34 +66,59 @@ public sealed partial class Cpu
         }
     }
 
-    unsafe void ExecuteBlock(DecodedBlock block)
+    /// <summary>Looks the block at EIP up in the cache and links it after <paramref name="previous"/>.</summary>
+    DecodedBlock? Lookup(DecodedBlock? previous)
     {
-        var insns = block.Instructions;
-        var handlers = block.Handlers;
-        int count = block.Count;
-        for (int k = 0; k < count; k++)
-        {
-            ref Instruction insn = ref insns[k];
-            InstructionStart = Eip;
-            Eip = insn.NextIP32;
-            _interruptShadow = false;
-            handlers[k](this, ref insn);
-            if (_attention != 0)
-            {
-                if (!_pendingFault) Retire();
-                return;
-            }
-            Retire();
-            if (_budget <= 0) return;
-        }
+        DecodedBlock? block = Decode.Lookup(Eip);
+        if (block is not null && Decode.Enabled) previous?.Link(this, block);
+        return block;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void Retire()
+    /// <summary>The Iced instructions of the block being run, for FastOps.RunLegacy.</summary>
+    internal Instruction[] CurrentInstructions = [];
+
+    /// <summary>
+    /// Runs a block's compact ops. Fast forms that do not branch leave EIP alone; it is set
+    /// once at the end of the block, or at the op where attention stops the block: at the
+    /// instruction itself for a fault (faults save the faulting EIP), after it otherwise.
+    /// </summary>
+    unsafe void ExecuteBlock(DecodedBlock block)
     {
-        InstructionsRetired++;
-        _budget--;
+        MicroOp[] ops = block.Ops;
+        CurrentInstructions = block.Instructions;
+        int count = (int)Math.Min(block.Count, _budget);
+        ulong retiredBase = _blockRetiredBase = InstructionsRetired;
+        // The shadow of an STI or MOV SS (which end their block) covered the boundary before
+        // this block's first instruction; it ends with that instruction.
+        _interruptShadow = false;
+        for (int k = 0; k < count; k++)
+        {
+            ref MicroOp op = ref ops[k];
+            op.Execute(this, ref op);
+            if (_attention != 0)
+            {
+                if (_pendingFault) { InstructionStart = op.Eip; Eip = op.Eip; InstructionsRetired = retiredBase + (ulong)k; _budget -= k; }
+                else
+                {
+                    if (!op.SetsEip) Eip = op.NextEip;
+                    InstructionsRetired = retiredBase + (ulong)k + 1;
+                    _budget -= k + 1;
+                }
+                return;
+            }
+        }
+        InstructionsRetired = retiredBase + (ulong)count;
+        _budget -= count;
+        ref MicroOp last = ref ops[count - 1];
+        if (!last.SetsEip) Eip = last.NextEip;
     }
+
+    ulong _blockRetiredBase;
+
+    /// <summary>Makes InstructionsRetired exact for the op at <paramref name="slot"/> of the running block (RDTSC reads it).</summary>
+    internal void SyncRetired(int slot) => InstructionsRetired = _blockRetiredBase + (ulong)slot;
+
+    internal void ClearInterruptShadow() => _interruptShadow = false;
 
     /// <summary>Handles the attention bits at an instruction boundary; true when Run must return.</summary>
     bool HandleAttention(out ExitReason reason)

@@ -16,6 +16,8 @@ internal enum FlagOp : byte
     /// <summary>Flags are materialised in <c>_eflags</c>.</summary>
     None,
     Add, Adc, Sub, Sbb, Logic, Inc, Dec,
+    /// <summary>32-bit SHL/SHR/SAR by 2..31 (the fast forms): dst = the operand, src = the count.</summary>
+    Shl, Shr, Sar,
 }
 
 public sealed partial class Cpu
@@ -26,6 +28,7 @@ public sealed partial class Cpu
     uint _eflags = 2;           // every bit when _flagOp is None; the non-lazy bits otherwise
     FlagOp _flagOp;
     byte _flagSize;             // 1, 2 or 4 bytes
+    uint _flagMask;             // 0xFF, 0xFFFF or 0xFFFFFFFF: the result's bits
     uint _flagDst, _flagSrc, _flagRes;
     bool _flagCarryIn;          // ADC/SBB's incoming CF; INC/DEC keep the old CF in _eflags
 
@@ -47,7 +50,8 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void SetLazy(FlagOp op, int size, uint dst, uint src, uint res)
     {
-        _flagOp = op; _flagSize = (byte)size; _flagDst = dst; _flagSrc = src; _flagRes = res;
+        _flagOp = op; _flagSize = (byte)size; _flagMask = (uint)((1UL << (size << 3)) - 1);
+        _flagDst = dst; _flagSrc = src; _flagRes = res;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,7 +106,7 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool GetCF()
     {
-        uint m = SizeMask(_flagSize);
+        uint m = _flagMask;
         uint d = _flagDst & m, s = _flagSrc & m, r = _flagRes & m;
         return _flagOp switch
         {
@@ -111,27 +115,34 @@ public sealed partial class Cpu
             FlagOp.Adc => _flagCarryIn ? r <= d : r < d,
             FlagOp.Sub => d < s,
             FlagOp.Sbb => _flagCarryIn ? d <= s : d < s,
+            FlagOp.Shl => ((d >> (32 - (int)s)) & 1) != 0,
+            FlagOp.Shr => ((d >> ((int)s - 1)) & 1) != 0,
+            FlagOp.Sar => (((int)d >> ((int)s - 1)) & 1) != 0,
             _ => false,
         };
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool GetZF() => _flagOp == FlagOp.None ? (_eflags & ZF) != 0 : (_flagRes & SizeMask(_flagSize)) == 0;
+    internal bool GetZF() => _flagOp == FlagOp.None ? (_eflags & ZF) != 0 : (_flagRes & _flagMask) == 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool GetSF() => _flagOp == FlagOp.None ? (_eflags & SF) != 0 : (_flagRes & SignBit(_flagSize)) != 0;
+    internal bool GetSF() => _flagOp == FlagOp.None ? (_eflags & SF) != 0 : (_flagRes & ~(_flagMask >> 1) & _flagMask) != 0;
 
     internal bool GetOF()
     {
-        uint sb = SignBit(_flagSize);
+        uint sb = ~(_flagMask >> 1) & _flagMask;
         uint d = _flagDst, s = _flagSrc, r = _flagRes;
         return _flagOp switch
         {
             FlagOp.None => (_eflags & OF) != 0,
             FlagOp.Add or FlagOp.Adc => ((d ^ r) & (s ^ r) & sb) != 0,
             FlagOp.Sub or FlagOp.Sbb => ((d ^ s) & (d ^ r) & sb) != 0,
-            FlagOp.Inc => (r & SizeMask(_flagSize)) == sb,
-            FlagOp.Dec => (r & SizeMask(_flagSize)) == sb - 1,
+            FlagOp.Inc => (r & _flagMask) == sb,
+            FlagOp.Dec => (r & _flagMask) == sb - 1,
+            // Count > 1 leaves OF undefined; we keep the count-1 rules (LazyFlags' documented choice):
+            // SHL: MSB(result) XOR CF; SHR: MSB of the operand; SAR: 0.
+            FlagOp.Shl => ((r >> 31) != 0) != GetCF(),
+            FlagOp.Shr => (d >> 31) != 0,
             _ => false,
         };
     }
@@ -143,8 +154,8 @@ public sealed partial class Cpu
         uint f = ZspFlags(_flagRes, _flagSize);
         if (GetCF()) f |= CF;
         if (GetOF()) f |= OF;
-        // AF is the carry out of bit 3; the logic group leaves it undefined: we choose 0.
-        if (_flagOp != FlagOp.Logic && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0) f |= AF;
+        // AF is the carry out of bit 3; the logic group and shifts leave it undefined: we choose 0.
+        if (_flagOp is not (FlagOp.Logic or FlagOp.Shl or FlagOp.Shr or FlagOp.Sar) && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0) f |= AF;
         return f;
     }
 

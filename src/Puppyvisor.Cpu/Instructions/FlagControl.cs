@@ -29,6 +29,8 @@ internal static unsafe class FlagControl
         DispatchTable.Set(Sahf, &StoreAhIntoFlags);
         DispatchTable.Set(&PushFlags, Pushfd, Pushfw);
         DispatchTable.Set(&PopFlags, Popfd, Popfw);
+        // STI's one-instruction shadow is tracked at block boundaries (Cpu.Run.cs): it ends its block.
+        DispatchTable.EndsBlock[(int)Sti] = true;
     }
 
     static void ClearCarry(Cpu cpu, ref Instruction insn) => cpu.SetFlag(Cpu.CF, false);

@@ -18,6 +18,9 @@ internal static unsafe class Segments
         DispatchTable.Set(&PopSreg, Popw_ES, Popd_ES, Popw_SS, Popd_SS, Popw_DS, Popd_DS, Popw_FS, Popd_FS, Popw_GS, Popd_GS);
         DispatchTable.Set(&LoadFarPointer, Lds_r16_m1616, Lds_r32_m1632, Les_r16_m1616, Les_r32_m1632,
             Lfs_r16_m1616, Lfs_r32_m1632, Lgs_r16_m1616, Lgs_r32_m1632, Lss_r16_m1616, Lss_r32_m1632);
+        // A load of SS opens an interrupt shadow, tracked at block boundaries: these end their block.
+        foreach (Code c in (ReadOnlySpan<Code>)[Mov_Sreg_rm16, Mov_Sreg_r32m16, Popw_SS, Popd_SS, Lss_r16_m1616, Lss_r32_m1632])
+            DispatchTable.EndsBlock[(int)c] = true;
     }
 
     static SegReg SegOf(Register r) => (SegReg)Cpu.RegisterNumber(r);

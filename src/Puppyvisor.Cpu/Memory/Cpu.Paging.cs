@@ -26,8 +26,11 @@ public sealed partial class Cpu
 
     public bool PagingEnabled => (Cr0 & CR0_PG) != 0;
 
-    public void FlushTlb() => _tlb.FlushAll();
-    public void FlushTlbEntry(uint linear) => _tlb.Flush(linear);
+    /// <summary>Changes whenever a translation may have changed (CR0, CR3, CR4, INVLPG): block chains check it.</summary>
+    internal uint TranslationEpoch;
+
+    public void FlushTlb() { _tlb.FlushAll(); TranslationEpoch++; }
+    public void FlushTlbEntry(uint linear) { _tlb.Flush(linear); TranslationEpoch++; }
 
     /// <summary>
     /// Translates <paramref name="linear"/> for an access by the current CPL.

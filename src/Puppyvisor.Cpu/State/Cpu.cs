@@ -28,8 +28,11 @@ public sealed partial class Cpu
         CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18, CR0_PG = 1u << 31;
     public const uint CR4_PSE = 1u << 4;
 
-    /// <summary>EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI.</summary>
-    public readonly uint[] Gpr = new uint[8];
+    /// <summary>
+    /// EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI -- and Gpr[8], always 0: the "no register" of a
+    /// compact memory operand, so base + index * scale needs no branch (Decoding/MicroOp.cs).
+    /// </summary>
+    public readonly uint[] Gpr = new uint[9];
     public uint Eip;
 
     /// <summary>Selectors, indexed by <see cref="SegReg"/>. CS, DS, ES, SS have base 0 and no limit.</summary>
