@@ -52,5 +52,7 @@ printf 'tickless: no paravirtual clock; shutting down\n' >"$t/tickless"
 expect tickless 1 "$t/tickless" tickless/tickless.elf
 printf 'periodic: no paravirtual clock; shutting down\n' >"$t/periodic"
 expect periodic 1 "$t/periodic" periodic/periodic.elf
+printf 'tasks: no paravirtual clock; shutting down\n' >"$t/tasks"
+expect tasks 1 "$t/tasks" tasks/tasks.elf
 
 exit $fail

@@ -2,7 +2,8 @@
 # shim-test.sh DIR: run the pvshim builds of tickless and periodic (DIR/*.elf)
 # on qemu-system-i386 in icount mode and check the story holds: exit status 0,
 # every timer fired the expected number of times, no early expiry, and the
-# tickless guest took far fewer timer IRQs than the periodic one.
+# tickless guest took far fewer timer IRQs than the periodic one.  Then tasks:
+# rings, the TSS, one page directory per task and the #PF on NULL, on QEMU's x86.
 #
 # On QEMU the BIOS runs first, so guest time is already ~8 ms at kmain and the
 # first expiries before that are skipped: the counts below are for that start.
@@ -30,4 +31,15 @@ for idle in hlt hcall; do
 		echo "$out" | tail -1
 	done
 done
+set +e
+out=$(run "$dir/tasks.elf")
+code=$?
+set -e
+[ "$code" -eq 1 ] || { echo "shim-test: tasks: exit code $code"; fail=1; }
+for line in 'null\[3\] killed: #PF at EIP 0x[0-9a-f]*, CR2 0x00000000, error 0x6 (not-present write from user)$' \
+	'kernel: spinner\[4\] used up its time slice' 'kernel: yielder\[5\] exited with status 7$' \
+	'^tasks: every task has ended'; do
+	echo "$out" | grep -q "$line" || { echo "shim-test: tasks: no line matching '$line'"; fail=1; }
+done
+echo "$out" | tail -1
 exit $fail

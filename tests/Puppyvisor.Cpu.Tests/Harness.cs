@@ -90,6 +90,27 @@ internal sealed class CpuTestHarness
         Cpu.Selectors[(int)SegReg.FS] = Cpu.Selectors[(int)SegReg.GS] = UserData;
     }
 
+    // --- Gates and descriptors -----------------------------------------------------------
+
+    /// <summary>Points IDT <paramref name="vector"/> at <paramref name="handler"/> (a 32-bit interrupt or trap gate); grows the IDT limit to cover it.</summary>
+    /// <remarks>Vectors 32-47 would overwrite the exception stubs at 0x900: use 48 and up.</remarks>
+    public void SetGate(int vector, uint handler, int dpl = 0, bool trap = false, ushort selector = KernelCode, bool present = true)
+    {
+        if (vector is >= 32 and < 48) throw new ArgumentOutOfRangeException(nameof(vector), "gates 32-47 overlap the exception stubs");
+        uint type = (trap ? 0xFu : 0xEu) << 8;
+        Write32(IdtBase + 8 * (uint)vector, ((uint)selector << 16) | (handler & 0xFFFF));
+        Write32(IdtBase + 8 * (uint)vector + 4, (handler & 0xFFFF_0000u) | (present ? 0x8000u : 0) | ((uint)dpl << 13) | type);
+        Cpu.IdtLimit = (ushort)Math.Max(Cpu.IdtLimit, 8 * vector + 7);
+    }
+
+    /// <summary>Writes GDT entry <paramref name="index"/> (selector index * 8) and grows the GDT limit to cover it.</summary>
+    public void SetDescriptor(int index, uint low, uint high)
+    {
+        Write32(GdtBase + 8 * (uint)index, low);
+        Write32(GdtBase + 8 * (uint)index + 4, high);
+        Cpu.GdtLimit = (ushort)Math.Max(Cpu.GdtLimit, 8 * index + 7);
+    }
+
     // --- Paging (identity map of the first 4 MiB, user and writable, CR0.WP set) -------
 
     public const uint PageDirectory = 0x10000, PageTable = 0x11000;
@@ -102,6 +123,9 @@ internal sealed class CpuTestHarness
         Cpu.Cr0 |= Cpu.CR0_PG | Cpu.CR0_WP;
         Cpu.FlushTlb();
     }
+
+    /// <summary>Where the identity page table keeps the entry for <paramref name="linear"/> (the first 4 MiB).</summary>
+    public static uint PteAddress(uint linear) => PageTable + 4 * (linear >> 12);
 
     public void UnmapPage(uint linear)
     {

@@ -7,7 +7,10 @@
 // double fault is a triple fault, which ends the guest (the monitor reports it).
 namespace Puppyvisor.Cpu;
 
-/// <summary>Where an interrupt comes from: it decides DPL checks and the EXT bit.</summary>
+/// <summary>
+/// Where an interrupt comes from: it decides DPL checks (Software only: INT n, INT3, INTO)
+/// and the EXT bit (everything else, INT1 included).
+/// </summary>
 public enum InterruptSource { Exception, Software, External }
 
 public sealed partial class Cpu
@@ -68,11 +71,11 @@ public sealed partial class Cpu
         return DeliverWithDoubleFaultRules(vector, false, 0, InterruptSource.External);
     }
 
-    /// <summary>INT n, INT3, INTO: a trap, the saved EIP is the next instruction.</summary>
+    /// <summary>INT n, INT3, INTO (and INT1, as an exception): a trap, the saved EIP is the next instruction.</summary>
     /// <remarks>If the gate check fails, the fault is pending and is delivered as a fault at the INT.</remarks>
-    internal void DeliverSoftwareInterrupt(int vector)
+    internal void DeliverSoftwareInterrupt(int vector, InterruptSource source = InterruptSource.Software)
     {
-        if (TryDeliver(vector, false, 0, InterruptSource.Software) && vector < 32) ExceptionCounts[vector]++;
+        if (TryDeliver(vector, false, 0, source) && vector < 32) ExceptionCounts[vector]++;
     }
 
     /// <summary>
@@ -81,7 +84,9 @@ public sealed partial class Cpu
     /// </summary>
     bool TryDeliver(int vector, bool hasError, uint error, InterruptSource source)
     {
-        uint ext = source == InterruptSource.External ? 1u : 0u;
+        // EXT: the fault happened while delivering something the program did not ask for, an
+        // interrupt or an earlier exception; INT n, INT3 and INTO leave it clear (SDM 6.13).
+        uint ext = source == InterruptSource.Software ? 0u : 1u;
         uint idtError = ((uint)vector << 3) | 2 | ext;
         if ((uint)vector * 8 + 7 > IdtLimit) { RaiseFault(Vector.GeneralProtection, idtError); return false; }
 

@@ -57,7 +57,11 @@ public sealed partial class Cpu
             if (_budget <= 0) return ExitReason.BudgetExhausted;
             DecodedBlock? block = previous?.FollowChain(this) ?? Lookup(previous);
             previous = block;
-            if (block is null) continue;            // a fetch fault is pending
+            if (block is null)
+            {
+                InstructionStart = Eip;             // a fetch fault is pending: it is this instruction's
+                continue;
+            }
             if (_checkedBlocks) ExecuteBlockChecked(block);     // breakpoints or --trace-insns (Cpu.Debug.cs)
             else ExecuteBlock(block);
         }

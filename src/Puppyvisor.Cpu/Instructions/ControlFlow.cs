@@ -172,7 +172,9 @@ internal static unsafe class ControlFlow
 
     static void Int(Cpu cpu, ref Instruction insn) => cpu.DeliverSoftwareInterrupt(insn.Immediate8);
     static void Int3Breakpoint(Cpu cpu, ref Instruction insn) => cpu.DeliverSoftwareInterrupt((int)Vector.Breakpoint);
-    static void Icebp(Cpu cpu, ref Instruction insn) => cpu.DeliverSoftwareInterrupt((int)Vector.Debug);
+    /// <summary>INT1 (ICEBP) raises #DB like the hardware does: no gate DPL check, EXT set (SDM INT n).</summary>
+    static void Icebp(Cpu cpu, ref Instruction insn) =>
+        cpu.DeliverSoftwareInterrupt((int)Vector.Debug, InterruptSource.Exception);
 
     static void IntOverflow(Cpu cpu, ref Instruction insn)
     {

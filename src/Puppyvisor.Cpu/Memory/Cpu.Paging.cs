@@ -106,6 +106,8 @@ public sealed partial class Cpu
         _tlb.Tag[slot] = vpn + 1;
         _tlb.Frame[slot] = frame;
         _tlb.Allowed[slot] = (byte)allowed;
+        _tlb.Large[slot] = large;
+        _tlb.AnyLarge |= large;
 
         physical = frame | (linear & 0xFFF);
         return true;
@@ -113,6 +115,7 @@ public sealed partial class Cpu
 
     bool PageFault(uint linear, bool write, bool user, bool present)
     {
+        if (_pendingFault) return false;            // a later access of a faulting instruction: CR2 keeps the first
         Cr2 = linear;
         RaiseFault(Vector.PageFault,
             (present ? PfPresent : 0) | (write ? PfWrite : 0) | (user ? PfUser : 0));

@@ -1,5 +1,7 @@
-// [H:900] What a kernel developer needs when a guest dies: the exception chain, the
-// registers, and the instruction at EIP with its symbol and disassembly.
+// [H:900] What a kernel developer needs when a guest dies: the exception chain (a page
+// fault's error code in words, with CR2), the registers, and the instruction at EIP
+// with its symbol and disassembly.
+using System.Globalization;
 using System.Text;
 using Iced.Intel;
 
@@ -12,9 +14,33 @@ public static class CrashReport
         var cpu = guest.Cpu;
         var sb = new StringBuilder();
         sb.Append("triple fault: ").Append(string.Join(" -> ", cpu.FaultChain)).AppendLine();
+        // Each page fault's error code in words; CR2 holds the address of the last one.
+        var pageFaults = cpu.FaultChain.Where(f => f.StartsWith("#PF(0x", StringComparison.Ordinal)).ToList();
+        foreach (string fault in pageFaults.Distinct())
+        {
+            uint code = uint.Parse(fault.AsSpan(6, fault.Length - 7), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            sb.Append("  ").Append(fault).Append(": ").Append(PageFaultErrorText(code));
+            if (fault == pageFaults[^1]) sb.Append(CultureInfo.InvariantCulture, $", CR2={cpu.Cr2:x8}");
+            sb.AppendLine();
+        }
         sb.Append(Registers(cpu)).AppendLine();
         sb.Append("  ").Append(DisassembleAt(guest, cpu.Eip));
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// A #PF error code in words (SDM Vol. 3A, 4.7): "not-present write from user",
+    /// "protection-violation read from supervisor"; the rarer bits are appended.
+    /// </summary>
+    public static string PageFaultErrorText(uint code)
+    {
+        var text = new StringBuilder();
+        text.Append((code & Cpu.Cpu.PfPresent) != 0 ? "protection-violation" : "not-present");
+        text.Append((code & Cpu.Cpu.PfWrite) != 0 ? " write" : " read");
+        text.Append((code & Cpu.Cpu.PfUser) != 0 ? " from user" : " from supervisor");
+        if ((code & 8) != 0) text.Append(", reserved bit set");
+        if ((code & 16) != 0) text.Append(", instruction fetch");
+        return text.ToString();
     }
 
     public static string Registers(Cpu.Cpu cpu) =>

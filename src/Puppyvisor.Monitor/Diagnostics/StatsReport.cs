@@ -37,7 +37,7 @@ public static class StatsReport
         sb.AppendLine(inv, $"  exits             {string.Join(", ", Enum.GetValues<ExitReason>().Where(r => s.ExitsByReason[(int)r] > 0).Select(r => $"{r} {s.ExitsByReason[(int)r]}"))}");
         sb.AppendLine(inv, $"  hypercalls        {string.Join(", ", s.HypercallsByNumber.Select(kv => $"{HypercallName(kv.Key)} {kv.Value}"))}");
         sb.AppendLine(inv, $"  clockevents       armed {ce.Armed}, re-armed {ce.Rearmed}, cancelled {ce.Cancelled}, fired {ce.Fired}");
-        sb.AppendLine(inv, $"  IRQs              injected {s.IrqsInjected}, coalesced {g.Irqs.Coalesced}");
+        sb.AppendLine(inv, $"  IRQs              injected {s.IrqsInjected} ({PerSecond(s.IrqsInjected, g)}), coalesced {g.Irqs.Coalesced}");
         sb.AppendLine(inv, $"  lateness (ns)     {Lateness(s.LatenessSummary())}");
         sb.AppendLine(inv, $"  decode cache      {HitRate(g.Cpu.Decode.Hits, g.Cpu.Decode.Misses)} hits, {g.Cpu.Decode.BlockCount} blocks");
         sb.AppendLine(inv, $"  TLB               {HitRate(g.Cpu.TlbHits, g.Cpu.TlbMisses)} hits ({g.Cpu.TlbHits} / {g.Cpu.TlbHits + g.Cpu.TlbMisses})");
@@ -68,6 +68,14 @@ public static class StatsReport
 
     static string Lateness((long Min, long P50, long P99, long Max)? l) =>
         l is { } v ? $"min {v.Min}, p50 {v.P50}, p99 {v.P99}, max {v.Max}" : "none";
+
+    /// <summary>"624.1 per virtual second": a count over the guest's time on its clock.</summary>
+    static string PerSecond(long count, Guest g)
+    {
+        double seconds = g.Options.Clock == ClockKind.Virtual ? g.Stats.GuestTimeNs / 1e9 : g.Stats.HostSeconds;
+        string rate = (seconds > 0 ? count / seconds : 0).ToString("F1", CultureInfo.InvariantCulture);
+        return $"{rate} per {(g.Options.Clock == ClockKind.Virtual ? "virtual" : "host")} second";
+    }
 
     static string HitRate(ulong hits, ulong misses) =>
         hits + misses == 0 ? "n/a" : (100.0 * hits / (hits + misses)).ToString("F2", CultureInfo.InvariantCulture) + "%";
