@@ -33,6 +33,7 @@ public sealed unsafe class DecodedBlock
     int _cpl0, _cpl1;
 
     /// <summary>The block at the CPU's EIP if it is one of the chained successors, else null.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal DecodedBlock? FollowChain(Cpu cpu)
     {
         uint eip = cpu.Eip;

@@ -46,6 +46,15 @@ public sealed partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint Read16(uint linear)
+    {
+        uint pa = linear;
+        if ((linear & 0xFFF) <= 0xFFE && !_watchingReads && ((Cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Read, out pa)) && pa <= Memory.Size - 2)
+            return Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Memory.Ram), pa));
+        return _pendingFault ? 0 : ReadMem(linear, 2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read8(uint linear)
     {
         uint pa = linear;

@@ -315,25 +315,25 @@ internal static unsafe class FastOps
 
     public static void MovzxMem8(Cpu c, ref MicroOp op)
     {
-        uint v = c.ReadMem(c.Ea(ref op), 1);
+        uint v = c.Read8(c.Ea(ref op));
         if (!c.Faulted) c.R(op.Dst) = v;
     }
 
     public static void MovzxMem16(Cpu c, ref MicroOp op)
     {
-        uint v = c.ReadMem(c.Ea(ref op), 2);
+        uint v = c.Read16(c.Ea(ref op));
         if (!c.Faulted) c.R(op.Dst) = v;
     }
 
     public static void MovsxMem8(Cpu c, ref MicroOp op)
     {
-        uint v = c.ReadMem(c.Ea(ref op), 1);
+        uint v = c.Read8(c.Ea(ref op));
         if (!c.Faulted) c.R(op.Dst) = (uint)(sbyte)v;
     }
 
     public static void MovsxMem16(Cpu c, ref MicroOp op)
     {
-        uint v = c.ReadMem(c.Ea(ref op), 2);
+        uint v = c.Read16(c.Ea(ref op));
         if (!c.Faulted) c.R(op.Dst) = (uint)(short)v;
     }
 

@@ -71,8 +71,9 @@ public sealed partial class Cpu
     /// <summary>Sets the six arithmetic flags eagerly (shifts, multiplies, BCD).</summary>
     internal void SetArithFlags(uint bits)
     {
-        MaterializeFlags();
+        // All six are replaced, so pending lazy flags need not be computed first.
         _eflags = (_eflags & ~ArithFlags) | (bits & ArithFlags);
+        _flagOp = FlagOp.None;
     }
 
     /// <summary>Sets or clears a flag bit eagerly, keeping the others as they are.</summary>
