@@ -140,7 +140,7 @@ public sealed class DecodeCache
             if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
             else if (insn.HasLockPrefix && !DispatchTable.AllowsLock(ref insn)) insn.Code = Code.INVALID;   // #UD
             block.Instructions[block.Count] = insn;
-            block.Ops[block.Count] = MicroOpBuilder.Build(ref block.Instructions[block.Count], block.Count, FastForms);
+            block.Ops[block.Count] = MicroOpBuilder.Build(block.Instructions, block.Count, FastForms);
             block.Count++;
             block.LastPage = _reader.LastPhysicalPage;
             ip = insn.NextIP32;

@@ -36,4 +36,6 @@ public unsafe struct MicroOp
     public bool SetsEip;
     /// <summary>Index of the Iced instruction in the block (RunLegacy, diagnostics).</summary>
     public ushort Slot;
+    /// <summary>The block's Iced instructions (RunLegacy hands the family handler Source[Slot]).</summary>
+    public Instruction[] Source;
 }

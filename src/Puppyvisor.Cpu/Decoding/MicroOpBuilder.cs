@@ -12,10 +12,12 @@ internal static unsafe class MicroOpBuilder
 {
     const byte NoRegister = 8;
 
-    public static MicroOp Build(ref Instruction insn, int slot, bool fastForms)
+    public static MicroOp Build(Instruction[] source, int slot, bool fastForms)
     {
+        ref Instruction insn = ref source[slot];
         var op = new MicroOp
         {
+            Source = source,
             Legacy = DispatchTable.Handlers[(int)insn.Code],
             Execute = &FastOps.RunLegacy,
             Eip = insn.IP32,

@@ -93,7 +93,7 @@ public sealed partial class Cpu
     unsafe void ExecuteBlockChecked(DecodedBlock block)
     {
         MicroOp[] ops = block.Ops;
-        Instruction[] insns = CurrentInstructions = block.Instructions;
+        Instruction[] insns = block.Instructions;
         int count = (int)Math.Min(block.Count, _budget);
         ulong retiredBase = _blockRetiredBase = InstructionsRetired;
         _interruptShadow = false;

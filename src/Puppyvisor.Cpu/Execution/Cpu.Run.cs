@@ -75,9 +75,6 @@ public sealed partial class Cpu
         return block;
     }
 
-    /// <summary>The Iced instructions of the block being run, for FastOps.RunLegacy.</summary>
-    internal Instruction[] CurrentInstructions = [];
-
     /// <summary>
     /// Runs a block's compact ops. Fast forms that do not branch leave EIP alone; it is set
     /// once at the end of the block, or at the op where attention stops the block: at the
@@ -86,7 +83,6 @@ public sealed partial class Cpu
     unsafe void ExecuteBlock(DecodedBlock block)
     {
         MicroOp[] ops = block.Ops;
-        CurrentInstructions = block.Instructions;
         int count = (int)Math.Min(block.Count, _budget);
         ulong retiredBase = _blockRetiredBase = InstructionsRetired;
         // The shadow of an STI or MOV SS (which end their block) covered the boundary before

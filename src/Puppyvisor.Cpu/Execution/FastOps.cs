@@ -371,6 +371,6 @@ internal static unsafe class FastOps
         c.ClearInterruptShadow();
         c.InstructionStart = op.Eip;
         c.Eip = op.NextEip;
-        op.Legacy(c, ref c.CurrentInstructions[op.Slot]);
+        op.Legacy(c, ref op.Source[op.Slot]);
     }
 }
