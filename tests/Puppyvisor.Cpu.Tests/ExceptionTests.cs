@@ -33,6 +33,20 @@ public class ExceptionTests
     }
 
     [Fact]
+    public void TrapFlag_RaisesDebugAfterTheFirstInstructionItCovers_WithDr6Bs()
+    {
+        var h = new CpuTestHarness();
+        // PUSHFD; OR dword [esp], TF (7 bytes); POPFD sets TF -- no trap after POPFD itself, which
+        // began with TF clear; the NOP at +9 is the first instruction TF covers: the trap follows it.
+        h.Run(a => { a.pushfd(); a.or(__dword_ptr[esp], 0x100); a.popfd(); a.nop(); a.nop(); });
+        h.AssertFault(Vector.Debug);
+        Assert.Equal(Code + 10, h.FaultEip);
+        Assert.NotEqual(0u, h.Cpu.Dr[6] & (1u << 14));
+        Assert.Equal(0u, h.Cpu.Eflags & Cpu.TF);                    // delivery clears TF
+        Assert.Equal(1ul, h.Cpu.ExceptionCounts[1]);
+    }
+
+    [Fact]
     public void Int1_FromRing3_IgnoresTheGateDpl()
     {
         // INT1 is delivered like a hardware exception: no DPL check (SDM INT n, "does not apply to INT1").

@@ -62,7 +62,8 @@ public sealed partial class Cpu
                 InstructionStart = Eip;             // a fetch fault is pending: it is this instruction's
                 continue;
             }
-            if (_checkedBlocks) ExecuteBlockChecked(block);     // breakpoints or --trace-insns (Cpu.Debug.cs)
+            if ((_eflags & TF) != 0) SingleStepTrap(block);     // EFLAGS.TF: one instruction, then #DB
+            else if (_checkedBlocks) ExecuteBlockChecked(block);     // breakpoints or --trace-insns (Cpu.Debug.cs)
             else ExecuteBlock(block);
         }
     }
@@ -80,10 +81,26 @@ public sealed partial class Cpu
     /// once at the end of the block, or at the op where attention stops the block: at the
     /// instruction itself for a fault (faults save the faulting EIP), after it otherwise.
     /// </summary>
-    unsafe void ExecuteBlock(DecodedBlock block)
+    /// <summary>
+    /// EFLAGS.TF was set when the instruction began: run it alone and then raise the
+    /// single-step #DB, a trap (saved EIP after the instruction) with DR6.BS set (SDM Vol. 3B, 17.3.1.4).
+    /// An instruction that faults, or that ends the run (HLT, VMCALL...), traps when it retires.
+    /// </summary>
+    void SingleStepTrap(DecodedBlock block)
+    {
+        ulong before = InstructionsRetired;
+        ExecuteBlock(block, maxCount: 1);
+        if (InstructionsRetired == before) return;          // faulted: the fault is delivered instead
+        Dr[6] |= 1u << 14;                                   // BS
+        FaultChain.Clear();
+        if (!DeliverWithDoubleFaultRules((int)Vector.Debug, false, 0, InterruptSource.Exception))
+            Exit(ExitReason.TripleFault);
+    }
+
+    unsafe void ExecuteBlock(DecodedBlock block, long maxCount = long.MaxValue)
     {
         MicroOp[] ops = block.Ops;
-        int count = (int)Math.Min(block.Count, _budget);
+        int count = (int)Math.Min(Math.Min(block.Count, _budget), maxCount);
         ulong retiredBase = _blockRetiredBase = InstructionsRetired;
         // The shadow of an STI or MOV SS (which end their block) covered the boundary before
         // this block's first instruction; it ends with that instruction.

@@ -29,8 +29,10 @@ internal static unsafe class FlagControl
         DispatchTable.Set(Sahf, &StoreAhIntoFlags);
         DispatchTable.Set(&PushFlags, Pushfd, Pushfw);
         DispatchTable.Set(&PopFlags, Popfd, Popfw);
-        // STI's one-instruction shadow is tracked at block boundaries (Cpu.Run.cs): it ends its block.
+        // STI's one-instruction shadow and the trap flag POPF may set are handled at block
+        // boundaries (Cpu.Run.cs): both end their block.
         DispatchTable.EndsBlock[(int)Sti] = true;
+        DispatchTable.EndsBlock[(int)Popfd] = DispatchTable.EndsBlock[(int)Popfw] = true;
     }
 
     static void ClearCarry(Cpu cpu, ref Instruction insn) => cpu.SetFlag(Cpu.CF, false);
