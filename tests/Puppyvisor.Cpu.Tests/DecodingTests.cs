@@ -36,4 +36,56 @@ public class DecodingTests
         h.AssertNoFault();
         Assert.Equal(1u, h.Eax);
     }
+
+    // --- Fetch faults: CR2 is the byte that could not be fetched, the saved EIP the instruction --
+
+    const uint SecondPage = 0x2000;
+
+    [Fact]
+    public void JumpIntoANotPresentPage_SavesTheTargetAsEip_AndReportsItInCr2()
+    {
+        // Fuzzer, seed 405: a fetch fault saved the EIP of the instruction before (here the JMP).
+        var h = new CpuTestHarness();
+        h.EnablePaging();
+        h.UnmapPage(SecondPage);
+        h.Run(a => a.jmp(SecondPage + 0x10));
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(SecondPage + 0x10, h.FaultEip);
+        Assert.Equal(SecondPage + 0x10, h.Cpu.Cr2);
+        Assert.Equal(0u, h.ErrorCode);                      // not present, read (a fetch), supervisor
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void InstructionCrossingIntoANotPresentPage_FaultsAtItsStart_WithCr2TheSecondPage(bool reachedByJump)
+    {
+        // MOV EAX, imm32 (5 bytes) at 0x1FFE: two bytes on the code page, three on the next.
+        var h = new CpuTestHarness();
+        h.EnablePaging();
+        h.UnmapPage(SecondPage);
+        h.Place(SecondPage - 4, a => { a.nop(); a.nop(); a.mov(eax, 0x1234_5678); });
+        var before = h.Take();
+        h.Run(a => a.jmp(reachedByJump ? SecondPage - 2 : SecondPage - 4));
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(SecondPage - 2, h.FaultEip);
+        Assert.Equal(SecondPage, h.Cpu.Cr2);
+        Assert.Equal(0u, h.ErrorCode);
+        h.AssertUnchanged(before);
+    }
+
+    [Fact]
+    public void InstructionCrossingIntoANotPresentPage_AtCpl3_HasTheUserBitInTheErrorCode()
+    {
+        var h = new CpuTestHarness();
+        h.EnablePaging();
+        h.UnmapPage(SecondPage);
+        h.Place(SecondPage - 2, a => a.mov(eax, 0x1234_5678));
+        h.EnterRing3();
+        h.Run(a => a.jmp(SecondPage - 2));
+        h.AssertFault(Vector.PageFault);
+        Assert.Equal(SecondPage - 2, h.FaultEip);
+        Assert.Equal(SecondPage, h.Cpu.Cr2);
+        Assert.Equal(Cpu.PfUser, h.ErrorCode);
+    }
 }

@@ -54,6 +54,7 @@ public sealed partial class Cpu
         {
             if (_attention != 0 && HandleAttention(out ExitReason reason)) return reason;
             if (_budget <= 0) return ExitReason.BudgetExhausted;
+            InstructionStart = Eip;                 // a fetch fault is the fault of the instruction at EIP
             DecodedBlock? block = Decode.Lookup(Eip);
             if (block is null) continue;            // a fetch fault is pending
             ExecuteBlock(block);
