@@ -68,7 +68,7 @@ public sealed class FuzzReport
     public readonly long[] RunsByKind = new long[2], InstructionsByKind = new long[2];
     /// <summary>Exceptions by vector (0-31) as the CPU counts them, chains included.</summary>
     public readonly ulong[] Exceptions = new ulong[32];
-    public long SoftwareInterrupts, Irqs, Resumed;
+    public long SoftwareInterrupts, Irqs, Resumed, Reentries;
     public long EndedAtVmcall, EndedLeftChunk, EndedBudget, EndedSpinning, EndedTripleFault, EndedClobbered;
     public TimeSpan Elapsed;
     public readonly List<FuzzFailure> Failures = new();
@@ -86,8 +86,9 @@ public sealed class FuzzReport
         sb.Append("exceptions by vector:");
         for (int v = 0; v < 32; v++) if (Exceptions[v] != 0) sb.Append($" {VectorInfo.Mnemonic(v)} {Exceptions[v]}");
         sb.Append($"\ninterrupts: INT n (n >= 32) {SoftwareInterrupts}, IRQs {Irqs}; handler returns {Resumed}\n");
-        sb.Append($"runs ended: at the VMCALL {EndedAtVmcall}, left the chunk {EndedLeftChunk}, budget spent {EndedBudget}, ");
-        sb.Append($"spinning in place {EndedSpinning}, triple fault {EndedTripleFault}, handlers overwritten {EndedClobbered}\n");
+        sb.Append($"entries into the chunk {Runs + Reentries}, ended at the VMCALL {EndedAtVmcall}, leaving the chunk {EndedLeftChunk}, ");
+        sb.Append($"spinning in place {EndedSpinning}; runs ended with the budget spent {EndedBudget}, a triple fault {EndedTripleFault}, ");
+        sb.Append($"handlers overwritten {EndedClobbered}\n");
         foreach (string w in Warnings) sb.Append($"warning: {w}\n");
         sb.Append($"failures: {Failures.Count}\n");
         foreach (FuzzFailure f in Failures) sb.Append(f);
@@ -106,7 +107,7 @@ public sealed class Fuzzer
     const int MaxChunk = 512;
 
     /// <summary>Instructions per run, and per Run() call when not single-stepping.</summary>
-    public const int RunBudget = 4096, StepBudget = 1024, Slice = 64;
+    public const int RunBudget = 4096, StepBudget = 1024, Slice = 8;
 
     readonly PhysicalMemory _memory = new(RamSize);
     readonly FuzzHost _host;
@@ -121,6 +122,8 @@ public sealed class Fuzzer
     FuzzKind _kind;
     string _mode = "";
     uint _chunkStart, _chunkEnd;
+    /// <summary>Offsets of the instructions of a valid sequence (where a re-entry may start).</summary>
+    readonly List<uint> _starts = new();
     int _chunkLength;
     FuzzReport _report = new();
 
@@ -191,21 +194,29 @@ public sealed class Fuzzer
         _cpu.IrqLine = false;
         _cpu.TscOffset = 0;
         _host.Start(_cpu.InstructionsRetired, rng.Next());
-        _cpu.Decode.Enabled = !rng.Chance(10);
-        _cpu.TlbEnabled = !rng.Chance(10);
-
         _paging = rng.Chance(60);
         _ring3 = rng.Chance(40);
         _step = rng.Chance(25);
+        // Single steps run one instruction of each block: with the decode cache on, each step would
+        // decode a whole block from the next EIP and use one instruction of it.
+        _cpu.Decode.Enabled = _step ? rng.Chance(10) : !rng.Chance(10);
+        _cpu.TlbEnabled = !rng.Chance(10);
         if (_paging) _report.PagingRuns++;
         if (_ring3) _report.Ring3Runs++;
         if (_step) _report.StepRuns++;
 
         BuildGdtAndTss();
         BuildIdt(ref rng);
-        // Random bytes in the data area, with some selectors and pointers sprinkled in.
-        for (uint a = DataArea; a < DataArea + DataSize; a += 8)
+        // Random bytes in the data area (one random page, repeated with a different offset on each
+        // page), with some selectors and pointers sprinkled in.
+        for (uint a = DataArea; a < DataArea + 0x1000; a += 8)
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(_memory.Ram.AsSpan((int)a), rng.Next());
+        for (uint page = 1; page < DataSize / 0x1000; page++)
+        {
+            int rotate = rng.Below(0x1000);
+            _memory.Ram.AsSpan((int)DataArea + rotate, 0x1000 - rotate).CopyTo(_memory.Ram.AsSpan((int)(DataArea + 0x1000 * page)));
+            _memory.Ram.AsSpan((int)DataArea, rotate).CopyTo(_memory.Ram.AsSpan((int)(DataArea + 0x1000 * page) + 0x1000 - rotate));
+        }
         for (int i = 0; i < 64; i++)
         {
             uint at = DataArea + (uint)rng.Below((int)DataSize / 4) * 4;
@@ -239,19 +250,25 @@ public sealed class Fuzzer
         foreach (int r in (ReadOnlySpan<int>)[3, 5, 6, 7])
             if (rng.Chance(80)) _cpu.Gpr[r] = DataArea + (uint)rng.Below((int)DataSize);
         int ecx = rng.Below(100);
-        _cpu.Gpr[1] = ecx < 75 ? (uint)rng.Below(64) : ecx < 95 ? (uint)rng.Below(0x2000) : rng.Chance(50) ? 0xFFFF_FFFFu : rng.U32();
+        _cpu.Gpr[1] = ecx < 75 ? (uint)rng.Below(64) : ecx < 95 ? (uint)rng.Below(0x200) : rng.Chance(50) ? 0xFFFF_FFFFu : rng.U32();
         _cpu.Esp = UserStackTop - 4 * (uint)rng.Below(0x400);
-        uint flags = 2 | (rng.U32() & Cpu.ArithFlags);
-        if (rng.Chance(30)) flags |= Cpu.DF;
-        if (rng.Chance(50)) flags |= Cpu.IF;
-        if (rng.Chance(30)) flags |= Cpu.IOPL;
-        if (rng.Chance(10)) flags |= Cpu.AC;
-        _cpu.Eflags = flags;
+        _cpu.Eflags = RandomFlags(ref rng);
         _cpu.Eip = _chunkStart;
         if (rng.Chance(15)) _cpu.IrqLine = true;
 
         _mode = $"{(_paging ? "paging" : "no paging")}, CPL {(_ring3 ? 3 : 0)}, {(_step ? "single-step" : "slices")}" +
             $"{(_cpu.Decode.Enabled ? "" : ", no decode cache")}{(_cpu.TlbEnabled ? "" : ", no TLB")}";
+    }
+
+    /// <summary>Random arithmetic flags, DF, IF, IOPL 0 or 3, AC.</summary>
+    static uint RandomFlags(ref FuzzRng rng)
+    {
+        uint flags = 2 | (rng.U32() & Cpu.ArithFlags);
+        if (rng.Chance(30)) flags |= Cpu.DF;
+        if (rng.Chance(50)) flags |= Cpu.IF;
+        if (rng.Chance(30)) flags |= Cpu.IOPL;
+        if (rng.Chance(10)) flags |= Cpu.AC;
+        return flags;
     }
 
     void BuildGdtAndTss()
@@ -293,7 +310,7 @@ public sealed class Fuzzer
     /// <summary>Writes the chunk (and the VMCALL after it) somewhere in the code area, often across a page boundary.</summary>
     void PlaceCode(ref FuzzRng rng)
     {
-        int length = 16 + rng.Below(MaxChunk - 16);
+        int length = 16 + rng.Below((_kind == FuzzKind.RandomBytes ? MaxChunk : MaxChunk / 2) - 16);
         uint start = rng.Chance(30)
             ? CodeArea + 0x1000 * (uint)(1 + rng.Below(2)) - (uint)rng.Below(24)      // straddles a page boundary early on
             : CodeArea + (uint)rng.Below(0x2000);
@@ -312,10 +329,12 @@ public sealed class Fuzzer
                 DataStart = DataArea, DataSize = DataSize, ChunkStart = start, ChunkEnd = start + (uint)length,
             };
             int at = 0;
+            _starts.Clear();
             while (at < length - 15)
             {
                 int n = _generator.Generate(ref rng, context, start + (uint)at, span[at..]);
                 if (n == 0) break;
+                _starts.Add((uint)at);
                 at += n;
             }
             length = at;
@@ -370,13 +389,53 @@ public sealed class Fuzzer
 
     // --- Running ----------------------------------------------------------------------
 
+    enum Outcome { Running, AtVmcall, LeftChunk, Spinning, BudgetSpent, TripleFault, Clobbered, Failed }
+
+    /// <summary>
+    /// Runs the chunk; when execution reaches the VMCALL or leaves the chunk, enters it again at a
+    /// random instruction (the machine as the code left it, a fresh stack and flags) until the
+    /// run's budget is spent. Many entries per machine: building one costs more than running it.
+    /// </summary>
     void Execute(ref FuzzRng rng)
     {
         long budget = _step ? StepBudget : RunBudget;
-        int idle = 0;
         _handled = _cpu.Deliveries;
+        for (int entry = 0; ; entry++)
+        {
+            Outcome outcome = RunEntry(ref rng, ref budget);
+            switch (outcome)
+            {
+                case Outcome.AtVmcall: _report.EndedAtVmcall++; break;
+                case Outcome.LeftChunk: _report.EndedLeftChunk++; break;
+                case Outcome.Spinning: _report.EndedSpinning++; break;
+                case Outcome.BudgetSpent: _report.EndedBudget++; return;
+                case Outcome.TripleFault: _report.EndedTripleFault++; return;
+                case Outcome.Clobbered: _report.EndedClobbered++; return;
+                default: return;
+            }
+            if (budget <= 0 || entry == MaxEntries - 1) return;
+            Reenter(ref rng);
+        }
+    }
+
+    const int MaxEntries = 16;
+
+    void Reenter(ref FuzzRng rng)
+    {
+        _report.Reentries++;
+        _cpu.Halted = false;
+        _cpu.Selectors[(int)SegReg.CS] = _ring3 ? UserCode : KernelCode;
+        _cpu.Selectors[(int)SegReg.SS] = _ring3 ? UserData : KernelData;
+        _cpu.Esp = UserStackTop - 4 * (uint)rng.Below(0x400);
+        _cpu.Eflags = RandomFlags(ref rng);
+        _cpu.Eip = _chunkStart + (_kind == FuzzKind.RandomBytes || _starts.Count == 0
+            ? (uint)rng.Below(_chunkLength + 1) : _starts[rng.Below(_starts.Count)]);
+    }
+
+    Outcome RunEntry(ref FuzzRng rng, ref long budget)
+    {
+        int idle = 0;
         uint lastEnd = 0;
-        int sameEnd = 0;
         while (budget > 0)
         {
             int slice = _step ? 1 : (int)Math.Min(budget, Slice);
@@ -389,57 +448,63 @@ public sealed class Fuzzer
             long deliveries = (long)(_cpu.Deliveries - deliveries0);
             long exceptions = (long)(ExceptionTotal() - exceptions0);
 
-            if (_kicked) { _kicked = false; Fail($"Run({slice}) did not return within the hang timeout (kicked at EIP 0x{_cpu.Eip:x8})"); return; }
-            if (exit == ExitReason.Kick) { Fail("Run returned Kick, but nobody kicked"); return; }
-            if (retired > slice) { Fail($"Run({slice}) retired {retired} instructions"); return; }
+            if (_kicked) { _kicked = false; return Fail($"Run({slice}) did not return within the hang timeout (kicked at EIP 0x{_cpu.Eip:x8})"); }
+            if (exit == ExitReason.Kick) return Fail("Run returned Kick, but nobody kicked");
+            if (retired > slice) return Fail($"Run({slice}) retired {retired} instructions");
             if (retired + deliveries + exceptions == 0 && exit != ExitReason.InterruptWindow)
             {
-                if (++idle > 2) { Fail($"no progress: Run({slice}) returned {exit} at EIP 0x{_cpu.Eip:x8} having retired nothing and delivered nothing"); return; }
+                if (++idle > 2) return Fail($"no progress: Run({slice}) returned {exit} at EIP 0x{_cpu.Eip:x8} having retired nothing and delivered nothing");
             }
             else idle = 0;
             budget -= Math.Max(retired, 1);
 
             bool atStub = exit == ExitReason.Halt && _cpu.Eip - 1 - StubBase < 256 * 4 && (_cpu.Eip - 1 - StubBase) % 4 == 0;
-            if (_step && !CheckStep(expect, exit, retired, deliveries, atStub)) return;
+            if (_step && !CheckStep(expect, exit, retired, deliveries, atStub)) return Outcome.Failed;
 
             switch (exit)
             {
                 case ExitReason.TripleFault:
-                    _report.EndedTripleFault++;
-                    return;
+                    return Outcome.TripleFault;
                 case ExitReason.InterruptWindow:
                     // The monitor's job: deliver the IRQ now (vector 0x20-0x2F) and lower the line. Not
                     // inside a handler (a trap gate leaves IF set): the harness resumes one delivery at a time.
                     _cpu.IrqLine = false;
                     if (InStubs(_cpu.Eip)) continue;
                     _report.Irqs++;
-                    if (!_cpu.DeliverExternalInterrupt(0x20 + rng.Below(16))) { _report.EndedTripleFault++; return; }
+                    if (!_cpu.DeliverExternalInterrupt(0x20 + rng.Below(16))) return Outcome.TripleFault;
                     continue;
                 case ExitReason.Halt when atStub:
-                    if (!Resume()) return;
+                    Outcome resumed = Resume();
+                    if (resumed != Outcome.Running) return resumed;
                     continue;
                 case ExitReason.Halt:
                     _cpu.Halted = false;                    // the guest's own HLT at CPL 0: go on
                     break;
                 case ExitReason.Hypercall when _cpu.Eip == _chunkEnd:
-                    _report.EndedAtVmcall++;
-                    return;
+                    return Outcome.AtVmcall;
             }
-            if (!InChunk(_cpu.Eip) && !InStubs(_cpu.Eip))
-            {
-                _report.EndedLeftChunk++;
-                return;
-            }
-            // Three slices in a row ending at the same EIP: a tight loop or a long REP string (each of
-            // its 4096-iteration chunks is one instruction). It has shown that it yields; move on.
-            if (exit == ExitReason.BudgetExhausted && _cpu.Eip == lastEnd)
-            {
-                if (++sameEnd >= 2) { _report.EndedSpinning++; return; }
-            }
-            else sameEnd = 0;
+            if (!InChunk(_cpu.Eip) && !InStubs(_cpu.Eip)) return Outcome.LeftChunk;
+            // Two slices in a row ending at the same EIP (a tight loop), or a slice ending inside a long
+            // REP string (each chunk of 4096 iterations counts as one instruction: it has yielded and
+            // resumed): move on rather than spend the run on millions of iterations of one thing.
+            if (exit == ExitReason.BudgetExhausted && (_cpu.Eip == lastEnd || InLongRepString())) return Outcome.Spinning;
             lastEnd = exit == ExitReason.BudgetExhausted ? _cpu.Eip : 0;
         }
-        _report.EndedBudget++;
+        return Outcome.BudgetSpent;
+    }
+
+    bool InLongRepString()
+    {
+        if (!TryDecodeAt(_cpu.Eip, out Instruction insn) || !insn.IsStringInstruction || !(insn.HasRepPrefix || insn.HasRepnePrefix)) return false;
+        uint count = Strings16(ref insn) ? (ushort)_cpu.Gpr[1] : _cpu.Gpr[1];
+        return count >= Instructions.Strings.RepChunk;
+    }
+
+    static bool Strings16(ref Instruction insn)
+    {
+        for (int n = 0; n < insn.OpCount; n++)
+            if (insn.GetOpKind(n) is OpKind.MemorySegSI or OpKind.MemoryESDI or OpKind.MemorySegDI) return true;
+        return false;
     }
 
     ulong ExceptionTotal()
@@ -459,7 +524,7 @@ public sealed class Fuzzer
     /// A handler's HLT was reached: check what was delivered, then return to the interrupted
     /// ring after the faulting instruction (or at the saved EIP for traps and IRQs).
     /// </summary>
-    bool Resume()
+    Outcome Resume()
     {
         _cpu.Halted = false;
         int vector = (int)(_cpu.Eip - 1 - StubBase) / 4;
@@ -469,10 +534,9 @@ public sealed class Fuzzer
         if (!delivered || d.Vector != vector)
         {
             // Not a delivery: the code jumped into the stubs, or overwrote the IDT (CPL 0, or no paging).
-            if (!StubsAndIdtIntact()) { _report.EndedClobbered++; return false; }
-            if (!delivered) { _report.EndedLeftChunk++; return false; }
-            Fail($"delivered vector {d.Vector}, but the handler of vector {vector} ran");
-            return false;
+            if (!StubsAndIdtIntact()) return Outcome.Clobbered;
+            if (!delivered) return Outcome.LeftChunk;
+            return Fail($"delivered vector {d.Vector}, but the handler of vector {vector} ran");
         }
         _report.Resumed++;
         if (d.Source == InterruptSource.Software && vector >= 32) _report.SoftwareInterrupts++;
@@ -480,7 +544,7 @@ public sealed class Fuzzer
         if (d.Source == InterruptSource.Exception)
         {
             // A fault: skip the instruction, as a handler that emulated it would.
-            if (!TryDecodeAt(d.SavedEip, out Instruction insn)) { _report.EndedLeftChunk++; return false; }
+            if (!TryDecodeAt(d.SavedEip, out Instruction insn)) return Outcome.LeftChunk;
             resume = (uint)insn.NextIP;
         }
         _cpu.Selectors[(int)SegReg.CS] = d.SavedCs;
@@ -488,8 +552,7 @@ public sealed class Fuzzer
         _cpu.Esp = d.SavedEsp;
         _cpu.Eflags = d.SavedEflags;
         _cpu.Eip = resume;
-        if (!InChunk(resume)) { _report.EndedLeftChunk++; return false; }
-        return true;
+        return InChunk(resume) ? Outcome.Running : Outcome.LeftChunk;
     }
 
     bool StubsAndIdtIntact() =>
@@ -500,12 +563,24 @@ public sealed class Fuzzer
     /// <summary>Decodes the instruction at a linear address without side effects; false if its bytes cannot be read.</summary>
     bool TryDecodeAt(uint linear, out Instruction insn)
     {
-        Span<byte> bytes = stackalloc byte[15];
         int n = 0;
-        while (n < 15 && _cpu.TranslateQuiet(linear + (uint)n, out uint pa)) bytes[n++] = _memory.Read8(pa);
-        var decoder = Iced.Intel.Decoder.Create(32, new ByteArrayCodeReader(bytes[..n].ToArray()), linear);
-        decoder.Decode(out insn);
-        return n > 0 && decoder.LastError != DecoderError.NoMoreBytes;
+        while (n < 15 && _cpu.TranslateQuiet(linear + (uint)n, out uint pa)) _peek.Bytes[n++] = _memory.Read8(pa);
+        _peek.Reset(n);
+        _peekDecoder.IP = linear;
+        _peekDecoder.Decode(out insn);
+        return n > 0 && _peekDecoder.LastError != DecoderError.NoMoreBytes;
+    }
+
+    readonly PeekReader _peek = new();
+    Iced.Intel.Decoder? _peekDecoderInstance;
+    Iced.Intel.Decoder _peekDecoder => _peekDecoderInstance ??= Iced.Intel.Decoder.Create(32, _peek);
+
+    sealed class PeekReader : CodeReader
+    {
+        public readonly byte[] Bytes = new byte[15];
+        int _count, _at;
+        public void Reset(int count) { _count = count; _at = 0; }
+        public override int ReadByte() => _at < _count ? Bytes[_at++] : -1;
     }
 
     // --- Single-step checks -------------------------------------------------------------
@@ -519,6 +594,10 @@ public sealed class Fuzzer
 
     Prediction Predict()
     {
+        // The TLB may hold translations the page tables no longer have (code that writes a PTE and
+        // does not INVLPG); the CPU fetches through them. The architecture lets a TLB drop entries at
+        // any time, so drop them all: then the CPU sees the bytes this quiet walk sees.
+        _cpu.FlushTlb();
         uint start = _cpu.Eip;
         bool known = TryDecodeAt(start, out Instruction insn);
         return new Prediction(start, known, insn);
@@ -531,8 +610,8 @@ public sealed class Fuzzer
         Instruction insn = p.Insn;
         if (deliveries == 0)
         {
-            if (retired != 1) return Fail($"single step at 0x{p.Start:x8} retired {retired} instructions and delivered nothing ({exit})");
-            if (!p.Known || insn.Code == Code.INVALID) return Fail($"the instruction at 0x{p.Start:x8} does not decode, yet it retired ({Describe(p)})");
+            if (retired != 1) return FailStep($"single step at 0x{p.Start:x8} retired {retired} instructions and delivered nothing ({exit})");
+            if (!p.Known || insn.Code == Code.INVALID) return FailStep($"the instruction at 0x{p.Start:x8} does not decode, yet it retired ({Describe(p)})");
             uint next = (uint)insn.NextIP, eip = _cpu.Eip;
             bool ok = insn.FlowControl switch
             {
@@ -543,20 +622,22 @@ public sealed class Fuzzer
                 FlowControl.Interrupt => true,           // INT n etc. to a stub, counted as a delivery
                 _ => true,                              // indirect branches, returns, far transfers: anywhere
             };
-            if (!ok) return Fail($"after {Describe(p)} EIP is 0x{eip:x8} (next 0x{next:x8})");
+            if (!ok) return FailStep($"after {Describe(p)} EIP is 0x{eip:x8} (next 0x{next:x8})");
             return true;
         }
+        if (!StubsAndIdtIntact()) return true;       // the code overwrote a handler: anything may run
+        if (deliveries > 1) return FailStep($"{deliveries} deliveries in one step from {Describe(p)}");
         Delivery d = _cpu.LastDelivery;
         if (d.Source == InterruptSource.External) return true;
         bool trap = d.Source == InterruptSource.Software;
         uint want = trap ? (p.Known ? (uint)insn.NextIP : d.SavedEip) : p.Start;
-        if (d.Vector == (int)Vector.DoubleFault) want = p.Start;
+        if (d.Source == InterruptSource.Exception && d.Vector == (int)Vector.DoubleFault) want = p.Start;
         if (d.SavedEip != want)
-            return Fail($"{(trap ? "trap" : "fault")} {VectorInfo.Mnemonic(d.Vector)} from {Describe(p)} saved EIP 0x{d.SavedEip:x8}, expected 0x{want:x8}");
+            return FailStep($"{(trap ? "trap" : "fault")} {VectorInfo.Mnemonic(d.Vector)} from {Describe(p)} saved EIP 0x{d.SavedEip:x8}, expected 0x{want:x8}");
         // The stub's HLT retires after a delivery; a trap (INT n) retires itself too.
         long expectedRetired = (atStub ? 1 : 0) + (trap ? 1 : 0);
         if (retired != expectedRetired)
-            return Fail($"{VectorInfo.Mnemonic(d.Vector)} from {Describe(p)}: {retired} instructions retired, expected {expectedRetired}");
+            return FailStep($"{VectorInfo.Mnemonic(d.Vector)} from {Describe(p)}: {retired} instructions retired, expected {expectedRetired}");
         return true;
     }
 
@@ -568,9 +649,15 @@ public sealed class Fuzzer
         return $"'{output.ToStringAndReset()}' at 0x{p.Start:x8}";
     }
 
-    bool Fail(string what)
+    Outcome Fail(string what)
     {
         _report.Failures.Add(new FuzzFailure(_seed, _kind, _mode, what, _chunkStart, _code.AsSpan(0, Math.Min(_chunkLength + 3, _code.Length)).ToArray()));
+        return Outcome.Failed;
+    }
+
+    bool FailStep(string what)
+    {
+        Fail(what);
         return false;
     }
 
