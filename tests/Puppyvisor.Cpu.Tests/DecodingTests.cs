@@ -88,4 +88,23 @@ public class DecodingTests
         Assert.Equal(SecondPage, h.Cpu.Cr2);
         Assert.Equal(Cpu.PfUser, h.ErrorCode);
     }
+
+    // --- Run always returns ------------------------------------------------------------------
+
+    [Fact]
+    public void AnExceptionStorm_DoesNotKeepRunFromReturning()
+    {
+        // Fuzzer, seeds 52720 and 82131: a handler that faults at its first instruction (here the
+        // #UD handler is itself UD2) delivers exception after exception and retires nothing, on a
+        // stack that never faults. Each delivery now counts against the budget, so Run returns.
+        var h = new CpuTestHarness { Esp = 0xFFFF_FF00 };      // outside RAM: pushes are dropped, never fault
+        h.WriteBytes(CpuTestHarness.StubBase + 4 * (uint)Vector.InvalidOpcode, 0x0F, 0x0B);
+        h.Load(a => a.ud2());
+        ulong before = h.Cpu.ExceptionCounts[(int)Vector.InvalidOpcode];
+        using var watchdog = new Timer(_ => h.Cpu.Kick(), null, 2000, Timeout.Infinite);
+        ExitReason exit = h.Step(1000);
+        Assert.Equal(ExitReason.BudgetExhausted, exit);
+        Assert.Equal(1000ul, h.Cpu.ExceptionCounts[(int)Vector.InvalidOpcode] - before);
+        Assert.Equal(0ul, h.Cpu.InstructionsRetired);
+    }
 }

@@ -44,7 +44,9 @@ public sealed partial class Cpu
     public readonly List<string> FaultChain = new();
 
     /// <summary>
-    /// Runs until an exit or until <paramref name="budget"/> instructions have retired.
+    /// Runs until an exit or until <paramref name="budget"/> is spent: each retired instruction
+    /// and each delivered exception costs one (a handler that faults at once retires nothing,
+    /// and Run must still return).
     /// </summary>
     public ExitReason Run(long budget)
     {
@@ -98,6 +100,7 @@ public sealed partial class Cpu
         {
             ClearAttention(AttnFault);
             if (!DeliverPendingFault()) { reason = ExitReason.TripleFault; return true; }
+            _budget--;
         }
         if ((_attention & AttnCodeModified) != 0) ClearAttention(AttnCodeModified);
         if ((_attention & AttnExit) != 0)
