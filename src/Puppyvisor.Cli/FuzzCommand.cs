@@ -13,11 +13,12 @@ internal static class FuzzCommand
         var seconds = new Option<double?>("--seconds") { Description = "run for this long (default 10 s when no other limit is given)" };
         var instructions = new Option<long?>("--instructions") { Description = "run until this many instructions have retired" };
         var runs = new Option<long?>("--runs") { Description = "run this many seeds (--seed S --runs 1 replays one failure)" };
+        var trace = new Option<bool>("--trace") { Description = "describe every slice and step on stderr (use with --runs 1)" };
         var kind = new Option<string>("--kind") { Description = "bytes (random byte streams), valid (random valid instructions) or both", DefaultValueFactory = _ => "both" };
         kind.AcceptOnlyFromAmong("bytes", "valid", "both");
         var command = new Command("fuzz", "Fuzz the CPU with random code; report instructions/s, exceptions by vector and any failure with its seed")
         {
-            seed, seconds, instructions, runs, kind,
+            seed, seconds, instructions, runs, kind, trace,
         };
         command.SetAction(parse =>
         {
@@ -47,7 +48,8 @@ internal static class FuzzCommand
                     Environment.Exit(ExitCodes.Software);
                 },
             };
-            FuzzReport report = new Fuzzer().Run(options);
+            var fuzzer = new Fuzzer { Trace = parse.GetValue(trace) ? Console.Error : null };
+            FuzzReport report = fuzzer.Run(options);
             Console.Write(report.Summary());
             return report.Failures.Count == 0 ? 0 : 1;
         });

@@ -131,6 +131,9 @@ public sealed class Fuzzer
     long _progress;
     volatile bool _running, _kicked;
 
+    /// <summary>Where to describe every slice (EIP, exit, deliveries), for replaying one seed.</summary>
+    public TextWriter? Trace;
+
     public Fuzzer()
     {
         _host = new FuzzHost();
@@ -399,7 +402,6 @@ public sealed class Fuzzer
     void Execute(ref FuzzRng rng)
     {
         long budget = _step ? StepBudget : RunBudget;
-        _handled = _cpu.Deliveries;
         for (int entry = 0; ; entry++)
         {
             Outcome outcome = RunEntry(ref rng, ref budget);
@@ -434,12 +436,15 @@ public sealed class Fuzzer
 
     Outcome RunEntry(ref FuzzRng rng, ref long budget)
     {
+        _handled = _cpu.Deliveries;             // a delivery left behind by the last entry is not this entry's
+        Trace?.WriteLine($"entry at 0x{_cpu.Eip:x8} ({_mode}), chunk 0x{_chunkStart:x8}-0x{_chunkEnd:x8}");
         int idle = 0;
         uint lastEnd = 0;
         while (budget > 0)
         {
             int slice = _step ? 1 : (int)Math.Min(budget, Slice);
             var expect = _step ? Predict() : default;
+            if (Trace is not null && _step) Trace.WriteLine($"step {Describe(expect)}");
             ulong retired0 = _cpu.InstructionsRetired, deliveries0 = _cpu.Deliveries, exceptions0 = ExceptionTotal();
             ExitReason exit = _cpu.Run(slice);
             Interlocked.Increment(ref _progress);
@@ -458,6 +463,8 @@ public sealed class Fuzzer
             else idle = 0;
             budget -= Math.Max(retired, 1);
 
+            Trace?.WriteLine($"  {exit,-16} EIP 0x{_cpu.Eip:x8} CS {_cpu.Selectors[(int)SegReg.CS]:x2} ESP 0x{_cpu.Esp:x8} retired {retired} delivered {deliveries}" +
+                (deliveries > 0 ? $" (last: vector {_cpu.LastDelivery.Vector} {_cpu.LastDelivery.Source}, saved EIP 0x{_cpu.LastDelivery.SavedEip:x8})" : ""));
             bool atStub = exit == ExitReason.Halt && _cpu.Eip - 1 - StubBase < 256 * 4 && (_cpu.Eip - 1 - StubBase) % 4 == 0;
             if (_step && !CheckStep(expect, exit, retired, deliveries, atStub)) return Outcome.Failed;
 
