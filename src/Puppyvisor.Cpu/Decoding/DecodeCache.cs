@@ -109,10 +109,15 @@ public sealed class DecodeCache
                 _reader.DiscardFault();
                 break;
             }
-            if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
+            bool tooLong = false;
+            if (_decoder.LastError != DecoderError.None)
+            {
+                tooLong = insn.Length == MaxInstructionLength && ExceedsLengthLimit(ip);
+                insn.Code = Code.INVALID;
+            }
             else if (insn.HasLockPrefix && !DispatchTable.AllowsLock(ref insn)) insn.Code = Code.INVALID;   // #UD
             block.Instructions[block.Count] = insn;
-            block.Handlers[block.Count] = DispatchTable.Handlers[(int)insn.Code];
+            block.Handlers[block.Count] = tooLong ? &DispatchTable.TooLong : DispatchTable.Handlers[(int)insn.Code];
             block.Count++;
             block.LastPage = _reader.LastPhysicalPage;
             ip = insn.NextIP32;
@@ -124,6 +129,32 @@ public sealed class DecodeCache
             if ((insn.HasRepPrefix || insn.HasRepnePrefix) && insn.IsStringInstruction) break;
         }
         return true;
+    }
+
+    const int MaxInstructionLength = 15;
+
+    static readonly byte[] Prefixes = [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3];
+
+    /// <summary>
+    /// Iced gave up after 15 bytes: was that the length limit (#GP(0), SDM Vol. 3A 6.15) or an
+    /// invalid opcode (#UD)? Decode the same instruction with each redundant prefix once: if it
+    /// then needs more bytes than the 15 that were there, the prefixes made it too long.
+    /// </summary>
+    bool ExceedsLengthLimit(uint ip)
+    {
+        Span<byte> bytes = stackalloc byte[MaxInstructionLength];
+        _reader.Start(ip);
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)_reader.ReadByte();
+        int prefixes = 0;
+        while (prefixes < bytes.Length && Array.IndexOf(Prefixes, bytes[prefixes]) >= 0) prefixes++;
+        if (prefixes == bytes.Length) return true;
+        var stripped = new List<byte>(MaxInstructionLength);
+        for (int i = 0; i < prefixes; i++)
+            if (bytes[(i + 1)..prefixes].IndexOf(bytes[i]) < 0) stripped.Add(bytes[i]);   // keep each prefix's last occurrence
+        stripped.AddRange(bytes[prefixes..]);
+        var decoder = Decoder.Create(32, new ByteArrayCodeReader(stripped.ToArray()));
+        decoder.Decode(out _);
+        return decoder.LastError == DecoderError.NoMoreBytes;
     }
 
     void Register(DecodedBlock block, uint page)
