@@ -137,8 +137,8 @@ public sealed class DecodeCache
 
     /// <summary>
     /// Iced gave up after 15 bytes: was that the length limit (#GP(0), SDM Vol. 3A 6.15) or an
-    /// invalid opcode (#UD)? Decode the same instruction with each redundant prefix once: if it
-    /// then needs more bytes than the 15 that were there, the prefixes made it too long.
+    /// invalid opcode (#UD)? Decode the same instruction with each redundant prefix once, followed
+    /// by filler: if it is valid and reaches into the filler, it needed more than the 15 bytes.
     /// </summary>
     bool ExceedsLengthLimit(uint ip)
     {
@@ -148,13 +148,15 @@ public sealed class DecodeCache
         int prefixes = 0;
         while (prefixes < bytes.Length && Array.IndexOf(Prefixes, bytes[prefixes]) >= 0) prefixes++;
         if (prefixes == bytes.Length) return true;
-        var stripped = new List<byte>(MaxInstructionLength);
+        var stripped = new List<byte>(2 * MaxInstructionLength);
         for (int i = 0; i < prefixes; i++)
             if (bytes[(i + 1)..prefixes].IndexOf(bytes[i]) < 0) stripped.Add(bytes[i]);   // keep each prefix's last occurrence
         stripped.AddRange(bytes[prefixes..]);
+        int real = stripped.Count;
+        stripped.AddRange(new byte[MaxInstructionLength]);
         var decoder = Decoder.Create(32, new ByteArrayCodeReader(stripped.ToArray()));
-        decoder.Decode(out _);
-        return decoder.LastError == DecoderError.NoMoreBytes;
+        decoder.Decode(out Instruction insn);
+        return decoder.LastError == DecoderError.None && insn.Length > real;
     }
 
     void Register(DecodedBlock block, uint page)
