@@ -10,6 +10,7 @@ var root = new RootCommand("Puppyvisor: a paravirtual x86 guest-kernel emulator 
     RunCommand.Create(),
     DisasmCommand.Create(),
     VectorsCommand.Create(),
+    FuzzCommand.Create(),
 };
 ParseResult parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

@@ -93,6 +93,107 @@ public class SystemTests
         h.AssertFault(Vector.DeviceNotAvailable);
     }
 
+    [Theory]
+    [InlineData(false, false, Vector.InvalidOpcode)]
+    [InlineData(true, false, Vector.DeviceNotAvailable)]
+    [InlineData(false, true, Vector.DeviceNotAvailable)]
+    [InlineData(true, true, Vector.DeviceNotAvailable)]
+    public void X87Instructions_RaiseNmWhenEmOrTsIsSet_ElseUd(bool em, bool ts, Vector expected)
+    {
+        // Every x87 form, not only FLD1: loads, stores, control, FNINIT/FNSTSW, with memory operands.
+        Action<Assembler>[] forms =
+        [
+            a => a.fld1(), a => a.fadd(st0, st1), a => a.fld(__dword_ptr[CpuTestHarness.DataBase]),
+            a => a.fistp(__qword_ptr[CpuTestHarness.DataBase]), a => a.fnstsw(ax), a => a.fninit(),
+            a => a.fnstcw(__word_ptr[CpuTestHarness.DataBase]), a => a.fsin(), a => a.fxch(st0, st3),
+        ];
+        foreach (var form in forms)
+        {
+            var h = new CpuTestHarness();
+            if (em) h.Cpu.Cr0 |= CR0_EM;
+            if (ts) h.Cpu.Cr0 |= CR0_TS;
+            h.Load(form);
+            var before = h.Take();
+            h.Run();
+            h.AssertFault(expected);
+            Assert.Equal(CpuTestHarness.CodeBase, h.FaultEip);
+            h.AssertUnchanged(before);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false, false, null)]
+    [InlineData(true, false, false, null)]          // EM does not matter to WAIT
+    [InlineData(false, true, false, null)]
+    [InlineData(false, false, true, null)]          // TS alone does not either
+    [InlineData(false, true, true, Vector.DeviceNotAvailable)]
+    [InlineData(true, true, true, Vector.DeviceNotAvailable)]
+    public void Wait_RaisesNmOnlyWhenMpAndTsAreBothSet(bool em, bool mp, bool ts, Vector? expected)
+    {
+        // SDM Vol. 3A, Table 2-2: WAIT/FWAIT faults only when MP = 1 and TS = 1; with no FPU there
+        // is nothing to wait for, so otherwise it is a no-op.
+        var h = new CpuTestHarness();
+        if (em) h.Cpu.Cr0 |= CR0_EM;
+        if (mp) h.Cpu.Cr0 |= CR0_MP;
+        if (ts) h.Cpu.Cr0 |= CR0_TS;
+        h.Run(a => a.wait());
+        if (expected is Vector v) { h.AssertFault(v); Assert.Equal(CpuTestHarness.CodeBase, h.FaultEip); }
+        else h.AssertNoFault();
+    }
+
+    [Fact]
+    public void WaitPrefixedX87Instruction_IsTwoInstructions_TheWaitFirst()
+    {
+        // FSTSW AX is 9B DF E0: WAIT, then FNSTSW AX. With EM set (and MP clear) the WAIT passes and
+        // the x87 part raises #NM at its own address, one byte in.
+        var h = new CpuTestHarness();
+        h.Cpu.Cr0 |= CR0_EM;
+        h.Run(a => a.fstsw(ax));
+        h.AssertFault(Vector.DeviceNotAvailable);
+        Assert.Equal(CpuTestHarness.CodeBase + 1, h.FaultEip);
+        // With MP and TS set, the WAIT itself faults, at the instruction's first byte.
+        var h2 = new CpuTestHarness();
+        h2.Cpu.Cr0 |= CR0_MP | CR0_TS;
+        h2.Run(a => a.fstsw(ax));
+        h2.AssertFault(Vector.DeviceNotAvailable);
+        Assert.Equal(CpuTestHarness.CodeBase, h2.FaultEip);
+    }
+
+    public static IEnumerable<object[]> SimdInstructions() =>
+    [
+        ["emms (MMX)", new byte[] { 0x0F, 0x77 }],
+        ["movq mm0, mm1 (MMX)", new byte[] { 0x0F, 0x6F, 0xC1 }],
+        ["paddb mm0, [eax] (MMX)", new byte[] { 0x0F, 0xFC, 0x00 }],
+        ["addps xmm0, xmm1 (SSE)", new byte[] { 0x0F, 0x58, 0xC1 }],
+        ["addss xmm0, xmm1 (SSE)", new byte[] { 0xF3, 0x0F, 0x58, 0xC1 }],
+        ["sfence (SSE)", new byte[] { 0x0F, 0xAE, 0xF8 }],
+        ["ldmxcsr [eax] (SSE)", new byte[] { 0x0F, 0xAE, 0x10 }],
+        ["fxsave [eax] (FXSR)", new byte[] { 0x0F, 0xAE, 0x00 }],
+        ["addpd xmm0, xmm1 (SSE2)", new byte[] { 0x66, 0x0F, 0x58, 0xC1 }],
+        ["movdqa xmm0, [eax] (SSE2)", new byte[] { 0x66, 0x0F, 0x6F, 0x00 }],
+        ["pshufb mm0, mm1 (SSSE3)", new byte[] { 0x0F, 0x38, 0x00, 0xC1 }],
+        ["vaddps xmm0, xmm1, xmm2 (AVX)", new byte[] { 0xC5, 0xF0, 0x58, 0xC2 }],
+        ["prefetchnta [eax] (SSE)", new byte[] { 0x0F, 0x18, 0x00 }],
+    ];
+
+    [Theory]
+    [MemberData(nameof(SimdInstructions))]
+    public void SimdInstruction_RaisesInvalidOpcode_EvenWithTsOrEmSet(string name, byte[] code)
+    {
+        // CPUID lists no MMX, SSE or later: #UD comes before any #NM (SDM: "#UD if CPUID.01H:EDX.SSE = 0").
+        foreach (uint cr0Bits in (uint[])[0, CR0_TS, CR0_EM, CR0_TS | CR0_MP])
+        {
+            var h = new CpuTestHarness { Eax = CpuTestHarness.DataBase };
+            h.Cpu.Cr0 |= cr0Bits;
+            h.LoadBytes(code);
+            var before = h.Take();
+            h.Run();
+            Assert.True(h.Fault == (int)Vector.InvalidOpcode, $"{name} with CR0 0x{h.Cpu.Cr0:x}: expected #UD, got {(h.Fault is int v ? VectorInfo.Mnemonic(v) : "nothing")}");
+            Assert.Equal(CpuTestHarness.CodeBase, h.FaultEip);
+            h.AssertUnchanged(before);
+        }
+    }
+
     public static IEnumerable<object[]> PrivilegedInstructions() =>
     [
         ["hlt", (Action<Assembler>)(a => a.hlt())],
@@ -103,6 +204,25 @@ public class SystemTests
         ["clts", (Action<Assembler>)(a => a.clts())],
         ["wrmsr", (Action<Assembler>)(a => a.wrmsr())],
         ["cli (IOPL 0)", (Action<Assembler>)(a => a.cli())],
+        ["lidt", (Action<Assembler>)(a => a.lidt(__[CpuTestHarness.DataBase]))],
+        ["ltr", (Action<Assembler>)(a => a.ltr(ax))],
+        ["lldt", (Action<Assembler>)(a => a.lldt(ax))],
+        ["lmsw", (Action<Assembler>)(a => a.lmsw(ax))],
+        ["mov cr4, eax", (Action<Assembler>)(a => a.mov(cr4, eax))],
+        ["mov eax, cr2", (Action<Assembler>)(a => a.mov(eax, cr2))],
+        ["mov dr7, eax", (Action<Assembler>)(a => a.mov(dr7, eax))],
+        ["mov eax, dr6", (Action<Assembler>)(a => a.mov(eax, dr6))],
+        ["mov eax, dr0", (Action<Assembler>)(a => a.mov(eax, dr0))],
+        ["rdmsr", (Action<Assembler>)(a => a.rdmsr())],
+        ["wbinvd", (Action<Assembler>)(a => a.wbinvd())],
+        ["invd", (Action<Assembler>)(a => a.invd())],
+        ["sti (IOPL 0)", (Action<Assembler>)(a => a.sti())],
+        ["in al, dx (IOPL 0)", (Action<Assembler>)(a => a.@in(al, dx))],
+        ["in eax, 0x60 (IOPL 0)", (Action<Assembler>)(a => a.@in(eax, 0x60))],
+        ["out dx, al (IOPL 0)", (Action<Assembler>)(a => a.@out(dx, al))],
+        ["out 0xe9, ax (IOPL 0)", (Action<Assembler>)(a => a.@out(0xE9, ax))],
+        ["insb (IOPL 0)", (Action<Assembler>)(a => a.insb())],
+        ["rep outsd (IOPL 0)", (Action<Assembler>)(a => a.rep.outsd())],
     ];
 
     [Theory]
@@ -119,6 +239,43 @@ public class SystemTests
         Assert.Equal(CpuTestHarness.CodeBase, h.FaultEip);
         Assert.Equal((uint)CpuTestHarness.UserCode, h.Read32(h.Esp + 8));  // the saved CS: ring 3
         h.AssertUnchanged(before);
+    }
+
+    public static IEnumerable<object[]> IoplSensitiveInstructions() =>
+    [
+        ["cli", (Action<Assembler>)(a => a.cli())],
+        ["sti", (Action<Assembler>)(a => a.sti())],
+        ["in al, dx", (Action<Assembler>)(a => a.@in(al, dx))],
+        ["out 0xe9, al", (Action<Assembler>)(a => a.@out(0xE9, al))],
+        ["outsb", (Action<Assembler>)(a => a.outsb())],
+    ];
+
+    [Theory]
+    [MemberData(nameof(IoplSensitiveInstructions))]
+    public void IoplSensitiveInstruction_AtCpl3_WithIopl3_IsAllowed(string name, Action<Assembler> code)
+    {
+        var h = new CpuTestHarness { Edi = CpuTestHarness.DataBase, Esi = CpuTestHarness.DataBase, Flags = 0x2 | Cpu.IOPL };
+        h.EnterRing3();
+        h.Load(a => { code(a); a.ud2(); });             // ends in #UD, the way out of ring 3
+        h.Run();
+        Assert.True(h.Fault == (int)Vector.InvalidOpcode, $"{name}: expected no #GP, got {(h.Fault is int v ? VectorInfo.Mnemonic(v) : "nothing")}");
+        Assert.NotEqual(CpuTestHarness.CodeBase, h.FaultEip);
+    }
+
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public void IoplSensitiveInstruction_AtCpl3_WithIoplBelow3_RaisesGeneralProtection(uint iopl)
+    {
+        // The rule is CPL <= IOPL: IOPL 1 and 2 are still below ring 3.
+        foreach (var (name, code) in IoplSensitiveInstructions().Select(o => ((string)o[0], (Action<Assembler>)o[1])))
+        {
+            var h = new CpuTestHarness { Edi = CpuTestHarness.DataBase, Esi = CpuTestHarness.DataBase, Flags = 0x2 | (iopl << 12) };
+            h.EnterRing3();
+            h.Run(code);
+            Assert.True(h.Fault == (int)Vector.GeneralProtection, $"{name} with IOPL {iopl}: expected #GP");
+            Assert.Equal(0u, h.ErrorCode);
+        }
     }
 
     [Fact]

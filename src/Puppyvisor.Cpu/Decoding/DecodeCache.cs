@@ -137,10 +137,16 @@ public sealed class DecodeCache
                 _reader.DiscardFault();
                 break;
             }
-            if (_decoder.LastError != DecoderError.None) insn.Code = Code.INVALID;
+            bool tooLong = false;
+            if (_decoder.LastError != DecoderError.None)
+            {
+                tooLong = insn.Length == MaxInstructionLength && ExceedsLengthLimit(ip);
+                insn.Code = Code.INVALID;
+            }
             else if (insn.HasLockPrefix && !DispatchTable.AllowsLock(ref insn)) insn.Code = Code.INVALID;   // #UD
             block.Instructions[block.Count] = insn;
             block.Ops[block.Count] = MicroOpBuilder.Build(block.Instructions, block.Count, FastForms);
+            if (tooLong) block.Ops[block.Count].Legacy = &DispatchTable.TooLong;     // #GP(0), not #UD
             block.Count++;
             block.LastPage = _reader.LastPhysicalPage;
             ip = insn.NextIP32;
@@ -152,6 +158,34 @@ public sealed class DecodeCache
             if ((insn.HasRepPrefix || insn.HasRepnePrefix) && insn.IsStringInstruction) break;
         }
         return true;
+    }
+
+    const int MaxInstructionLength = 15;
+
+    static readonly byte[] Prefixes = [0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3];
+
+    /// <summary>
+    /// Iced gave up after 15 bytes: was that the length limit (#GP(0), SDM Vol. 3A 6.15) or an
+    /// invalid opcode (#UD)? Decode the same instruction with each redundant prefix once, followed
+    /// by filler: if it is valid and reaches into the filler, it needed more than the 15 bytes.
+    /// </summary>
+    bool ExceedsLengthLimit(uint ip)
+    {
+        Span<byte> bytes = stackalloc byte[MaxInstructionLength];
+        _reader.Start(ip);
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)_reader.ReadByte();
+        int prefixes = 0;
+        while (prefixes < bytes.Length && Array.IndexOf(Prefixes, bytes[prefixes]) >= 0) prefixes++;
+        if (prefixes == bytes.Length) return true;
+        var stripped = new List<byte>(2 * MaxInstructionLength);
+        for (int i = 0; i < prefixes; i++)
+            if (bytes[(i + 1)..prefixes].IndexOf(bytes[i]) < 0) stripped.Add(bytes[i]);   // keep each prefix's last occurrence
+        stripped.AddRange(bytes[prefixes..]);
+        int real = stripped.Count;
+        stripped.AddRange(new byte[MaxInstructionLength]);
+        var decoder = Decoder.Create(32, new ByteArrayCodeReader(stripped.ToArray()));
+        decoder.Decode(out Instruction insn);
+        return decoder.LastError == DecoderError.None && insn.Length > real;
     }
 
     void Register(DecodedBlock block, uint page)

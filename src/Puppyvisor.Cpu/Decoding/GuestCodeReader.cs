@@ -26,7 +26,7 @@ internal sealed class GuestCodeReader : CodeReader
         uint lin = _ip++;
         if ((lin & ~0xFFFu) != _pageLinear)
         {
-            if (!_cpu.TranslateQuiet(lin, out uint pa) || !CanFetch(lin))
+            if (!TryTranslateFetch(lin, out uint pa))
             {
                 Faulted = true;
                 _faultAddress = lin;
@@ -39,11 +39,13 @@ internal sealed class GuestCodeReader : CodeReader
         return _cpu.Memory.Read8(_pagePhysical | (lin & 0xFFF));
     }
 
-    bool CanFetch(uint lin)
+    bool TryTranslateFetch(uint lin, out uint pa)
     {
-        // A real fetch check (U/S from ring 3, A bit) without raising: probe and undo.
+        // The fetch's own translation (TLB, U/S from ring 3, A bit) without raising: probe and
+        // undo. It must be the very translation RaiseFault repeats: a page walk that ignored the
+        // TLB could call a page absent that the TLB still maps, and then no fault would come.
         uint cr2 = _cpu.Cr2;
-        bool ok = _cpu.Translate(lin, AccessKind.Execute, out _);
+        bool ok = _cpu.Translate(lin, AccessKind.Execute, out pa);
         if (!ok) { _cpu.ClearPendingFault(); _cpu.Cr2 = cr2; }
         return ok;
     }

@@ -13,8 +13,19 @@ namespace Puppyvisor.Cpu;
 /// </summary>
 public enum InterruptSource { Exception, Software, External }
 
+/// <summary>
+/// One completed delivery: the vector and what was pushed (the interrupted EIP, CS, EFLAGS and,
+/// before any stack switch, ESP and SS). For debuggers and the fuzzer's recovery.
+/// </summary>
+public readonly record struct Delivery(int Vector, InterruptSource Source, bool HasErrorCode, uint ErrorCode,
+    uint SavedEip, ushort SavedCs, uint SavedEflags, uint SavedEsp, ushort SavedSs);
+
 public sealed partial class Cpu
 {
+    /// <summary>Deliveries completed since the CPU was created, and the last one.</summary>
+    public ulong Deliveries { get; private set; }
+    public Delivery LastDelivery { get; private set; }
+
     /// <summary>Delivers the fault raised by the current instruction. False on a triple fault.</summary>
     bool DeliverPendingFault()
     {
@@ -131,6 +142,8 @@ public sealed partial class Cpu
         if (hasError && !Push32Supervisor(ref esp, error, newCpl)) return false;
 
         // Commit.
+        Deliveries++;
+        LastDelivery = new Delivery(vector, source, hasError, error, Eip, oldCs, oldEflags, oldEsp, oldSs);
         Esp = esp;
         Selectors[(int)SegReg.SS] = newSs;
         Selectors[(int)SegReg.CS] = (ushort)((selector & ~3) | newCpl);

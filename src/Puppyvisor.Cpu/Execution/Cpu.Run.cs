@@ -44,7 +44,9 @@ public sealed partial class Cpu
     public readonly List<string> FaultChain = new();
 
     /// <summary>
-    /// Runs until an exit or until <paramref name="budget"/> instructions have retired.
+    /// Runs until an exit or until <paramref name="budget"/> is spent: each retired instruction
+    /// and each delivered exception costs one (a handler that faults at once retires nothing,
+    /// and Run must still return).
     /// </summary>
     public ExitReason Run(long budget)
     {
@@ -84,13 +86,15 @@ public sealed partial class Cpu
     /// <summary>
     /// EFLAGS.TF was set when the instruction began: run it alone and then raise the
     /// single-step #DB, a trap (saved EIP after the instruction) with DR6.BS set (SDM Vol. 3B, 17.3.1.4).
-    /// An instruction that faults, or that ends the run (HLT, VMCALL...), traps when it retires.
+    /// An instruction that faults is not trapped (the fault is delivered); a software interrupt
+    /// enters its handler with TF clear and no trap; one that ends the run (HLT, VMCALL) traps as it retires.
     /// </summary>
     void SingleStepTrap(DecodedBlock block)
     {
-        ulong before = InstructionsRetired;
+        ulong before = InstructionsRetired, deliveries = Deliveries;
         ExecuteBlock(block, maxCount: 1);
         if (InstructionsRetired == before) return;          // faulted: the fault is delivered instead
+        if (Deliveries != deliveries) return;               // INT n, INT3, INTO: the handler runs with TF clear
         Dr[6] |= 1u << 14;                                   // BS
         FaultChain.Clear();
         if (!DeliverWithDoubleFaultRules((int)Vector.Debug, false, 0, InterruptSource.Exception))
@@ -142,6 +146,7 @@ public sealed partial class Cpu
         {
             ClearAttention(AttnFault);
             if (!DeliverPendingFault()) { reason = ExitReason.TripleFault; return true; }
+            _budget--;                          // a delivery costs budget: an exception storm cannot hang Run
             if (SingleStepping && EndStepAfterFault(out reason)) return true;
         }
         if ((_attention & AttnCodeModified) != 0) ClearAttention(AttnCodeModified);

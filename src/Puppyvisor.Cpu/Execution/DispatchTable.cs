@@ -79,6 +79,9 @@ internal static unsafe class DispatchTable
 
     static void Invalid(Cpu cpu, ref Instruction insn) => cpu.RaiseFault(Vector.InvalidOpcode);
 
+    /// <summary>More than 15 bytes (redundant prefixes): #GP(0), not #UD (SDM Vol. 3A, 6.15).</summary>
+    internal static void TooLong(Cpu cpu, ref Instruction insn) => cpu.RaiseFault(Vector.GeneralProtection, 0);
+
     static void Unimplemented(Cpu cpu, ref Instruction insn)
     {
         cpu.ReportUnimplemented(ref insn);

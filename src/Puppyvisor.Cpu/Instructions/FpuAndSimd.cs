@@ -24,7 +24,7 @@ internal static unsafe class FpuAndSimd
     }
 
     /// <summary>Extensions a P6 without FPU does not have: every SIMD set, 64-bit mode, later integer ones.</summary>
-    static bool IsBeyondP6(CpuidFeature f) => f is not (CpuidFeature.INTEL8086 or CpuidFeature.INTEL186 or
+    internal static bool IsBeyondP6(CpuidFeature f) => f is not (CpuidFeature.INTEL8086 or CpuidFeature.INTEL186 or
         CpuidFeature.INTEL286 or CpuidFeature.INTEL386 or CpuidFeature.INTEL486 or CpuidFeature.PAUSE or
         CpuidFeature.CPUID or CpuidFeature.TSC or CpuidFeature.MSR or CpuidFeature.CX8 or CpuidFeature.CMOV or
         CpuidFeature.MULTIBYTENOP or CpuidFeature.VMX or CpuidFeature.INTEL8086_ONLY or CpuidFeature.INTEL386_ONLY or
