@@ -50,7 +50,8 @@ public sealed partial class Guest : ICpuHost
     public bool Stopped => State == VCpuState.Stopped;
 
     /// <summary>Host mode: the vCPU thread sleeps here while halted (lguest's halt-sleep).</summary>
-    internal readonly SemaphoreSlim WakeSignal = new(0);
+    /// <remarks>A kernel event, not a SemaphoreSlim: an idle vCPU must not spin before it sleeps.</remarks>
+    internal readonly AutoResetEvent WakeSignal = new(false);
     readonly object? _queueLock;
     readonly HashSet<string> _warned = new();
 
@@ -189,7 +190,7 @@ public sealed partial class Guest : ICpuHost
         if (Options.Clock == ClockKind.Host)
         {
             Cpu.Kick();
-            WakeSignal.Release();
+            WakeSignal.Set();
         }
     }
 
@@ -257,7 +258,7 @@ public sealed partial class Guest : ICpuHost
         lock (_queueLock ?? this) ClockEvent.Program(Clock.Now, 0);
         Stats.Finish();
         NoteStopped();
-        WakeSignal.Release();
+        WakeSignal.Set();
         Debugger?.NoteGuestStopped();
     }
 

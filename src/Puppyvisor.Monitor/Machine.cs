@@ -143,7 +143,7 @@ public sealed class Machine
                 lock (_queueLock!)
                     if (g.CanNeverWake) { g.StopHaltedForever(); break; }
                 long start = HostClock.Timestamp;
-                g.WakeSignal.Wait(1000);
+                g.WakeSignal.WaitOne(1000);
                 g.Stats.HaltedTicks += HostClock.Timestamp - start;
                 continue;
             }

@@ -88,7 +88,7 @@ public sealed class GuestDebugger : IDisposable
     {
         _attention = true;
         _guest.Cpu.Kick();
-        _guest.WakeSignal.Release();
+        _guest.WakeSignal.Set();
     }
 
     // ---- The run loop's calls --------------------------------------------------------------
