@@ -11,10 +11,19 @@ internal static class VectorsCommand
     {
         var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "JSONL vector files (tests/vectors/*.jsonl)" };
         var noDecodeCache = new Option<bool>("--no-decode-cache") { Description = "decode every instruction at every execution" };
-        var command = new Command("vectors", "Run instruction test vectors and report the differences") { files, noDecodeCache };
+        var undefinedFlags = new Option<bool>("--undefined-flags") { Description = "instead, tabulate the flags the SDM leaves undefined: the hardware's values and Puppyvisor's" };
+        var command = new Command("vectors", "Run instruction test vectors and report the differences") { files, noDecodeCache, undefinedFlags };
         command.SetAction(parse =>
         {
             var runner = new VectorRunner(decodeCache: !parse.GetValue(noDecodeCache));
+            if (parse.GetValue(undefinedFlags))
+            {
+                string? missing = parse.GetValue(files)!.FirstOrDefault(f => !File.Exists(f));
+                if (missing is not null) { Console.Error.WriteLine($"puppyvisor: {missing}: no such file"); return ExitCodes.NoInput; }
+                var all = parse.GetValue(files)!.SelectMany(TestVector.Load);
+                Console.Write(UndefinedFlags.Table(UndefinedFlags.Analyze(all, runner)));
+                return 0;
+            }
             int passed = 0, failed = 0;
             foreach (string file in parse.GetValue(files)!)
             {

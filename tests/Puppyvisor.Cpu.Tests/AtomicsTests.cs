@@ -164,6 +164,11 @@ public class AtomicsTests
     [InlineData(new byte[] { 0xF0, 0xFE, 0x00 })]               // LOCK INC BYTE [EAX]
     [InlineData(new byte[] { 0xF0, 0xF7, 0x10 })]               // LOCK NOT DWORD [EAX]
     [InlineData(new byte[] { 0xF0, 0x0F, 0xC1, 0x08 })]         // LOCK XADD [EAX], ECX
+    [InlineData(new byte[] { 0x66, 0xF0, 0x01, 0x08 })]         // LOCK ADD [EAX], CX, prefixes in either order
+    [InlineData(new byte[] { 0xF0, 0x66, 0x01, 0x08 })]
+    [InlineData(new byte[] { 0x3E, 0xF0, 0x67, 0x01, 0x08 })]   // with DS: and a 16-bit address ([BX+SI]) too
+    [InlineData(new byte[] { 0xF0, 0xF0, 0x01, 0x08 })]         // a redundant second LOCK
+    [InlineData(new byte[] { 0xF0, 0x80, 0x30, 0x01 })]         // LOCK XOR BYTE [EAX], 1 (immediate source)
     public void Lock_OnALockableInstructionWithAMemoryDestination_Executes(byte[] code)
     {
         var h = new CpuTestHarness { Eax = Data, Ecx = 1 };
@@ -180,6 +185,11 @@ public class AtomicsTests
     [InlineData(new byte[] { 0xF0, 0x39, 0x08 })]               // LOCK CMP [EAX], ECX
     [InlineData(new byte[] { 0xF0, 0x90 })]                     // LOCK NOP
     [InlineData(new byte[] { 0xF0, 0x40 })]                     // LOCK INC EAX
+    [InlineData(new byte[] { 0xF0, 0x03, 0x08 })]               // LOCK ADD ECX, [EAX]: memory is the source
+    [InlineData(new byte[] { 0xF0, 0x8F, 0x00 })]               // LOCK POP [EAX]
+    [InlineData(new byte[] { 0xF0, 0x0F, 0xA2 })]               // LOCK CPUID
+    [InlineData(new byte[] { 0xF0, 0xA5 })]                     // LOCK MOVSD
+    [InlineData(new byte[] { 0x66, 0xF0, 0x01, 0xC8 })]         // LOCK ADD AX, CX behind 66h
     public void Lock_AnywhereElse_RaisesInvalidOpcodeAndChangesNothing(byte[] code)
     {
         var h = new CpuTestHarness { Eax = Data, Ecx = 1 };

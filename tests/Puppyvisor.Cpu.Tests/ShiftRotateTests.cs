@@ -2,10 +2,11 @@
 //
 // The matrix runs each operation on AL/AX/EAX by CL against a bit-at-a-time model of
 // the SDM's pseudo-code (Vol. 2B, "SAL/SAR/SHL/SHR" and "RCL/RCR/ROL/ROR"), plus
-// Puppyvisor's documented choices where the SDM says "undefined": OF for counts other
-// than 1 (the count-1 expression with the final values), AF = 0 after a shift, and an
-// RCL/RCR whose count mod 9/17 is 0 changes nothing. The facts below spell out the
-// classic cases with literal values.
+// Puppyvisor's documented choices where the SDM says "undefined" (tests/vectors/
+// UNDEFINED-FLAGS.md, the hardware's values): OF for counts other than 1 is the count-1
+// expression with the final values, except SHR (0) and RCR (MSB XOR the bit below, after
+// the rotation); AF = 1 after a shift; an RCL/RCR whose count mod 9/17 is 0 keeps the value
+// and CF but still sets OF. The facts below spell out the classic cases with literal values.
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 using static Puppyvisor.Cpu.Cpu;
@@ -82,7 +83,7 @@ public class ShiftRotateTests
                 break;
             case "shr":
                 for (int i = 0; i < count; i++) { cf = (dest & 1) != 0; dest >>= 1; }
-                of = (original & msb) != 0;
+                of = count == 1 && (original & msb) != 0;
                 break;
             case "sar":
                 for (int i = 0; i < count; i++) { cf = (dest & 1) != 0; dest = (dest >> 1) | (dest & msb); }
@@ -101,7 +102,6 @@ public class ShiftRotateTests
             case "rcl":
             {
                 int temp = bits == 32 ? count : count % (bits + 1);
-                if (temp == 0) return (dest, arith);
                 for (int i = 0; i < temp; i++)
                 {
                     bool tempCf = (dest & msb) != 0;
@@ -114,18 +114,17 @@ public class ShiftRotateTests
             default: // rcr
             {
                 int temp = bits == 32 ? count : count % (bits + 1);
-                if (temp == 0) return (dest, arith);
-                of = ((dest & msb) != 0) ^ cf;
                 for (int i = 0; i < temp; i++)
                 {
                     bool tempCf = (dest & 1) != 0;
                     dest = (dest >> 1) | (cf ? msb : 0);
                     cf = tempCf;
                 }
+                of = ((dest & msb) != 0) ^ ((dest & (msb >> 1)) != 0);     // for count 1: MSB(dest) XOR CF before
                 break;
             }
         }
-        uint flags = isShift ? ZspOf(dest, bits) : arith & ~(CF | OF);
+        uint flags = isShift ? ZspOf(dest, bits) | AF : arith & ~(CF | OF);
         return (dest, flags | (cf ? CF : 0) | (of ? OF : 0));
     }
 
@@ -156,7 +155,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x40, 0x2, a => a.shl(al, 1));
         Assert.Equal(0x80u, h.Eax);
-        Assert.Equal(OF | SF, h.ArithFlags);            // CF 0, OF 1, SF 1, PF(0x80) odd
+        Assert.Equal(OF | SF | AF, h.ArithFlags);       // CF 0, OF 1, SF 1, PF(0x80) odd, AF 1 (undefined)
     }
 
     [Fact]
@@ -164,7 +163,7 @@ public class ShiftRotateTests
     {
         var h = Run(0xC0, 0x2, a => a.shl(al, 1));
         Assert.Equal(0x80u, h.Eax);
-        Assert.Equal(CF | SF, h.ArithFlags);
+        Assert.Equal(CF | SF | AF, h.ArithFlags);
     }
 
     [Fact]
@@ -172,7 +171,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x81, 0x2, a => a.shr(al, 1));
         Assert.Equal(0x40u, h.Eax);
-        Assert.Equal(CF | OF, h.ArithFlags);
+        Assert.Equal(CF | OF | AF, h.ArithFlags);
     }
 
     [Fact]
@@ -180,7 +179,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x81, 0x2 | OF, a => a.sar(al, 1));
         Assert.Equal(0xC0u, h.Eax);
-        Assert.Equal(CF | SF | PF, h.ArithFlags);
+        Assert.Equal(CF | SF | PF | AF, h.ArithFlags);
     }
 
     [Fact]
@@ -206,7 +205,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x8000_0001, 0x2, a => a.shl(eax, 33));
         Assert.Equal(0x2u, h.Eax);
-        Assert.Equal(CF | OF, h.ArithFlags);            // CF = old MSB; OF = MSB(result) ^ CF
+        Assert.Equal(CF | OF | AF, h.ArithFlags);       // CF = old MSB; OF = MSB(result) ^ CF
     }
 
     [Fact]
@@ -214,7 +213,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x0000_0003, 0x2, a => a.shl(eax, 31));
         Assert.Equal(0x8000_0000u, h.Eax);
-        Assert.Equal(CF | SF | PF, h.ArithFlags);       // OF = 1 ^ 1 = 0
+        Assert.Equal(CF | SF | PF | AF, h.ArithFlags);  // OF = 1 ^ 1 = 0
     }
 
     [Fact]
@@ -222,7 +221,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x01, 0x2, a => a.shl(al, 8));
         Assert.Equal(0u, h.Eax);
-        Assert.Equal(CF | ZF | PF | OF, h.ArithFlags);  // OF = MSB(0) ^ CF = 1
+        Assert.Equal(CF | ZF | PF | OF | AF, h.ArithFlags);  // OF = MSB(0) ^ CF = 1
     }
 
     [Fact]
@@ -230,7 +229,7 @@ public class ShiftRotateTests
     {
         var h = Run(0xFF, 0x2 | CF, a => a.shl(al, 9));
         Assert.Equal(0u, h.Eax);
-        Assert.Equal(ZF | PF, h.ArithFlags);
+        Assert.Equal(ZF | PF | AF, h.ArithFlags);
     }
 
     [Fact]
@@ -238,7 +237,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x8000, 0x2, a => a.shr(ax, 16));
         Assert.Equal(0u, h.Eax);
-        Assert.Equal(CF | ZF | PF | OF, h.ArithFlags);  // OF = MSB of the original operand
+        Assert.Equal(CF | ZF | PF | AF, h.ArithFlags);  // OF = 0 for counts above 1 (the hardware's choice)
     }
 
     [Fact]
@@ -246,7 +245,7 @@ public class ShiftRotateTests
     {
         var h = Run(0x80, 0x2, a => a.sar(al, 31));
         Assert.Equal(0xFFu, h.Eax);
-        Assert.Equal(CF | SF | PF, h.ArithFlags);
+        Assert.Equal(CF | SF | PF | AF, h.ArithFlags);
     }
 
     [Fact]
@@ -257,7 +256,7 @@ public class ShiftRotateTests
         h.Run();
         h.AssertNoFault();
         Assert.Equal(0x8000_0000u, h.Eax);
-        Assert.Equal(OF | SF | PF, h.ArithFlags);
+        Assert.Equal(OF | SF | PF | AF, h.ArithFlags);
     }
 
     [Fact]
@@ -285,12 +284,12 @@ public class ShiftRotateTests
     }
 
     [Fact]
-    public void Rcl8_By9_RotatesByCountMod9_WhichChangesNothing()
+    public void Rcl8_By9_RotatesByCountMod9_WhichKeepsTheValueAndCarry_ButSetsOverflow()
     {
         uint flags = 0x2 | CF | ZF;
         var h = Run(0x55, flags, a => a.rcl(al, 9));
         Assert.Equal(0x55u, h.Eax);
-        Assert.Equal(flags, h.Flags);
+        Assert.Equal(flags | OF, h.Flags);              // OF = MSB(0x55) ^ CF, as the hardware sets it
     }
 
     [Fact]
@@ -370,7 +369,7 @@ public class ShiftRotateTests
         h.Run(a => a.shld(eax, ebx, 4));
         Assert.Equal(0x2345_6789u, h.Eax);
         Assert.Equal(0x9ABC_DEF0u, h.Ebx);
-        Assert.Equal(CF, h.ArithFlags);                 // CF = bit 28 of EAX; 0x89 has odd parity
+        Assert.Equal(CF | OF | AF, h.ArithFlags);       // CF = bit 28 of EAX; 0x89 has odd parity; OF = MSB ^ CF
     }
 
     [Fact]
@@ -379,7 +378,7 @@ public class ShiftRotateTests
         var h = new CpuTestHarness { Eax = 0x1234_5678, Ebx = 0x9ABC_DEF1, Ecx = 4 };
         h.Run(a => a.shrd(eax, ebx, cl));
         Assert.Equal(0x1123_4567u, h.Eax);
-        Assert.Equal(CF, h.ArithFlags);                 // CF = bit 3 of EAX; 0x67 has odd parity
+        Assert.Equal(CF | AF, h.ArithFlags);            // CF = bit 3 of EAX; 0x67 has odd parity; OF = bit 31 ^ bit 30
     }
 
     [Fact]
@@ -388,7 +387,7 @@ public class ShiftRotateTests
         var h = new CpuTestHarness { Eax = 0x4000, Ebx = 0x8000 };
         h.Run(a => a.shld(ax, bx, 1));
         Assert.Equal(0x8001u, h.Eax);
-        Assert.Equal(OF | SF, h.ArithFlags);
+        Assert.Equal(OF | SF | AF, h.ArithFlags);
     }
 
     [Fact]

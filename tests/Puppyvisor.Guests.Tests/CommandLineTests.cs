@@ -57,4 +57,34 @@ public class CommandLineTests
         Assert.Contains("<kmain>:", r.Stdout);
         Assert.Contains("call", r.Stdout);
     }
+
+    [Fact]
+    public void Fuzz_ReportsRateExceptionsAndFailures_AndSucceeds()
+    {
+        var r = Puppy.Run("fuzz", "--seed", "7", "--runs", "40");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("seeds 7..46: 40 runs", r.Stdout);
+        Assert.Contains("M instructions/s", r.Stdout);
+        Assert.Contains("exceptions by vector:", r.Stdout);
+        Assert.Contains("#UD", r.Stdout);
+        Assert.Contains("failures: 0", r.Stdout);
+    }
+
+    [Fact]
+    public void Fuzz_SecondsAndInstructionsTogether_IsAUsageError()
+    {
+        var r = Puppy.Run("fuzz", "--seconds", "1", "--instructions", "1000");
+        Assert.Equal(64, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Vectors_UndefinedFlags_TabulatesTheHardwareAgainstPuppyvisor()
+    {
+        var r = Puppy.Run("vectors", "--undefined-flags", "tests/vectors/muldiv.jsonl");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("| mul | SF | ", r.Stdout);
+        Assert.Contains("| unchanged | all |", r.Stdout);
+    }
 }
+

@@ -12,8 +12,9 @@
 // When a handler's HLT is reached, the harness reads what the CPU delivered
 // (Cpu.LastDelivery) and resumes the chunk after the faulting instruction, in the
 // interrupted ring with the interrupted stack and flags, as a kernel that skips the
-// instruction would. A run ends at the VMCALL, when execution leaves the chunk, at a
-// triple fault, or when its instruction budget is spent.
+// instruction would. When execution reaches the VMCALL, leaves the chunk or spins in
+// place, the chunk is entered again at a random instruction on the machine as it is;
+// a run ends when its instruction budget is spent or at a triple fault.
 //
 // Invariants: no host exception (caught, reported with the seed and the bytes); every
 // Run(slice) returns, retires no more than its budget and makes progress (instructions
@@ -111,7 +112,7 @@ public sealed class Fuzzer
 
     readonly PhysicalMemory _memory = new(RamSize);
     readonly FuzzHost _host;
-    readonly Cpu _cpu;
+    Cpu _cpu;
     readonly FuzzInstructionGenerator _generator = new();
     readonly byte[] _code = new byte[MaxChunk + 16];
     readonly byte[] _stubs = new byte[256 * 4];
@@ -138,7 +139,6 @@ public sealed class Fuzzer
     {
         _host = new FuzzHost();
         _cpu = new Cpu(_memory, _host);
-        _host.Cpu = _cpu;
     }
 
     /// <summary>Runs seeds Seed, Seed+1, ... until a limit is reached.</summary>
@@ -175,6 +175,11 @@ public sealed class Fuzzer
         catch (Exception e)
         {
             Fail($"host exception {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            // The CPU stopped in the middle of an instruction: the next run gets a new one.
+            var fresh = new Cpu(_memory, _host);
+            Array.Copy(_cpu.ExceptionCounts, fresh.ExceptionCounts, 32);
+            fresh.InstructionsRetired = _cpu.InstructionsRetired;
+            _cpu = fresh;
         }
         long retired = (long)(_cpu.InstructionsRetired - retiredBefore);
         report.Runs++;
@@ -711,7 +716,6 @@ public sealed class Fuzzer
     /// <summary>Ports read pseudo-random values, the TSC counts the run's instructions, warnings are kept.</summary>
     sealed class FuzzHost : ICpuHost
     {
-        public Cpu? Cpu;
         ulong _retiredAtStart, _portState;
         readonly List<string> _warnings = new();
 

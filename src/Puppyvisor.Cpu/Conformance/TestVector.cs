@@ -64,6 +64,9 @@ public sealed class VectorRunner
     readonly PhysicalMemory _memory = new(16 * 1024 * 1024);
     readonly Cpu _cpu;
 
+    /// <summary>EFLAGS as the last vector left them, all bits (the undefined-flags analysis reads it).</summary>
+    public uint LastEflags { get; private set; }
+
     public VectorRunner(bool decodeCache = true, bool tlb = true, bool fastForms = true)
     {
         _cpu = new Cpu(_memory, NullCpuHost.Instance);
@@ -102,6 +105,7 @@ public sealed class VectorRunner
         _cpu.Run(1);
 
         var diffs = new List<string>();
+        LastEflags = _cpu.Eflags;
         int raised = -1;
         for (int e = 0; e < 32; e++) if (_cpu.ExceptionCounts[e] != before[e]) raised = e;
         uint eflags = _cpu.Eflags, esp = _cpu.Esp;

@@ -227,7 +227,7 @@ internal static unsafe class FastOps
         c.Eip = !c.Faulted && Push32(c, op.NextEip) ? target : op.NextEip;
     }
 
-    /// <summary>IMUL r32, r/m32 [, imm]: the low 32 bits; CF = OF = the product did not fit (SF, ZF, PF from the result, AF 0: MulDiv's choice).</summary>
+    /// <summary>IMUL r32, r/m32 [, imm]: the low 32 bits; CF = OF = the product did not fit; the other flags are kept (MulDiv's rule).</summary>
     public static void ImulReg(Cpu c, ref MicroOp op) => Imul(c, ref op, c.R(op.Src));
 
     public static void ImulMem(Cpu c, ref MicroOp op)
@@ -243,7 +243,8 @@ internal static unsafe class FastOps
         uint r = (uint)product;
         c.R(op.Dst) = r;
         bool overflow = product != (int)r;
-        c.SetArithFlags(Cpu.ZspFlags(r, 4) | (overflow ? Cpu.CF | Cpu.OF : 0));
+        // SF, ZF, AF and PF are undefined and keep their values, as on the hardware (UNDEFINED-FLAGS.md).
+        c.SetArithFlags((c.Eflags & ~(Cpu.CF | Cpu.OF)) | (overflow ? Cpu.CF | Cpu.OF : 0));
     }
 
     // ---- INC, DEC, LEA ---------------------------------------------------------

@@ -140,10 +140,9 @@ public sealed partial class Cpu
             FlagOp.Sub or FlagOp.Sbb => ((d ^ s) & (d ^ r) & sb) != 0,
             FlagOp.Inc => (r & _flagMask) == sb,
             FlagOp.Dec => (r & _flagMask) == sb - 1,
-            // Count > 1 leaves OF undefined; we keep the count-1 rules (LazyFlags' documented choice):
-            // SHL: MSB(result) XOR CF; SHR: MSB of the operand; SAR: 0.
+            // The fast shift forms have counts 2..31, where OF is undefined; tests/vectors/UNDEFINED-FLAGS.md
+            // (the hardware's rule, as ShiftRotate.cs): SHL: MSB(result) XOR CF; SHR and SAR: 0.
             FlagOp.Shl => ((r >> 31) != 0) != GetCF(),
-            FlagOp.Shr => (d >> 31) != 0,
             _ => false,
         };
     }
@@ -155,8 +154,10 @@ public sealed partial class Cpu
         uint f = ZspFlags(_flagRes, _flagSize);
         if (GetCF()) f |= CF;
         if (GetOF()) f |= OF;
-        // AF is the carry out of bit 3; the logic group and shifts leave it undefined: we choose 0.
-        if (_flagOp is not (FlagOp.Logic or FlagOp.Shl or FlagOp.Shr or FlagOp.Sar) && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0) f |= AF;
+        // AF is the carry out of bit 3. Undefined after the logic group (0) and after shifts (1):
+        // the hardware's values (tests/vectors/UNDEFINED-FLAGS.md).
+        if (_flagOp is FlagOp.Shl or FlagOp.Shr or FlagOp.Sar) f |= AF;
+        else if (_flagOp != FlagOp.Logic && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0) f |= AF;
         return f;
     }
 

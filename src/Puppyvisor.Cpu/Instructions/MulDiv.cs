@@ -1,10 +1,10 @@
 // [C:812] Multiply and divide: MUL, IMUL (one, two and three operands), DIV, IDIV (SDM Vol. 2).
 //
 // Multiplies set CF = OF when the product does not fit the destination (MUL: the high
-// half is not zero; IMUL: the product is not the sign extension of its low half). SF, ZF,
-// AF and PF are undefined: we set SF, ZF and PF from the low half (the destination of
-// the 2/3-operand forms) and clear AF. Divides raise #DE for a zero divisor or a quotient
-// that does not fit, changing nothing; their flags are undefined and we leave them alone.
+// half is not zero; IMUL: the product is not the sign extension of its low half). Divides
+// raise #DE for a zero divisor or a quotient that does not fit, changing nothing.
+// Undefined flags (tests/vectors/UNDEFINED-FLAGS.md), as the vectors' AMD CPU leaves them:
+// multiplies keep SF, ZF, AF and PF; a divide keeps CF and OF and sets SF = ZF = PF = 0, AF = 1.
 using Iced.Intel;
 using static Iced.Intel.Code;
 
@@ -24,8 +24,11 @@ internal static unsafe class MulDiv
 
     static int SignExtend(uint v, int size) => size switch { 1 => (sbyte)v, 2 => (short)v, _ => (int)v };
 
-    static void SetMulFlags(Cpu cpu, uint low, int size, bool overflow) =>
-        cpu.SetArithFlags(Cpu.ZspFlags(low, size) | (overflow ? Cpu.CF | Cpu.OF : 0));
+    static void SetMulFlags(Cpu cpu, bool overflow) =>
+        cpu.SetArithFlags((cpu.Eflags & (Cpu.SF | Cpu.ZF | Cpu.AF | Cpu.PF)) | (overflow ? Cpu.CF | Cpu.OF : 0));
+
+    /// <summary>After a divide that did not fault: CF and OF as they were, SF = ZF = PF = 0, AF = 1.</summary>
+    static void SetDivFlags(Cpu cpu) => cpu.SetArithFlags((cpu.Eflags & (Cpu.CF | Cpu.OF)) | Cpu.AF);
 
     /// <summary>MUL r/m: AX = AL * src, DX:AX = AX * src, EDX:EAX = EAX * src (unsigned).</summary>
     static void Mul(Cpu cpu, ref Instruction insn)
@@ -35,7 +38,7 @@ internal static unsafe class MulDiv
         if (cpu.Faulted) return;
         ulong product = (ulong)cpu.GetRegister(Accumulator(size)) * src;
         uint low = StoreDouble(cpu, size, product);
-        SetMulFlags(cpu, low, size, (product >> (8 * size)) != 0);
+        SetMulFlags(cpu, (product >> (8 * size)) != 0);
     }
 
     /// <summary>IMUL r/m: the signed double-width product into AX, DX:AX or EDX:EAX.</summary>
@@ -46,7 +49,7 @@ internal static unsafe class MulDiv
         if (cpu.Faulted) return;
         long product = (long)SignExtend(cpu.GetRegister(Accumulator(size)), size) * SignExtend(src, size);
         uint low = StoreDouble(cpu, size, (ulong)product);
-        SetMulFlags(cpu, low, size, product != SignExtend(low, size));
+        SetMulFlags(cpu, product != SignExtend(low, size));
     }
 
     /// <summary>IMUL r, r/m and IMUL r, r/m, imm: the product truncated to the destination's size.</summary>
@@ -60,7 +63,7 @@ internal static unsafe class MulDiv
         long product = (long)SignExtend(a, size) * SignExtend(b, size);
         uint low = (uint)product;
         cpu.SetRegister(insn.Op0Register, low);
-        SetMulFlags(cpu, low, size, product != SignExtend(low, size));
+        SetMulFlags(cpu, product != SignExtend(low, size));
     }
 
     static Iced.Intel.Register Accumulator(int size) => size switch { 1 => Iced.Intel.Register.AL, 2 => Iced.Intel.Register.AX, _ => Iced.Intel.Register.EAX };
@@ -106,6 +109,7 @@ internal static unsafe class MulDiv
         ulong quotient = dividend / divisor;
         if (quotient > (size == 4 ? uint.MaxValue : (1u << (8 * size)) - 1)) { cpu.RaiseFault(Vector.DivideError); return; }
         StoreQuotient(cpu, size, (uint)quotient, (uint)(dividend % divisor));
+        SetDivFlags(cpu);
     }
 
     /// <summary>
@@ -127,5 +131,6 @@ internal static unsafe class MulDiv
         long limit = 1L << (8 * size - 1);
         if (quotient < -limit || quotient >= limit) { cpu.RaiseFault(Vector.DivideError); return; }
         StoreQuotient(cpu, size, (uint)quotient, (uint)remainder);
+        SetDivFlags(cpu);
     }
 }

@@ -2,10 +2,10 @@
 //
 // The count (1, imm8 or CL) is masked to 5 bits; a masked count of 0 changes no flag
 // and writes nothing (the destination is still read, as for any read-modify-write).
-// RCL/RCR of 8 and 16 bits rotate by count mod 9 / mod 17 through CF. OF is defined for
-// count 1 only; for other counts we evaluate the SDM's count-1 expression with the final
-// values (see each handler). AF is undefined for shifts: we clear it. Rotates touch CF
-// and OF only.
+// RCL/RCR of 8 and 16 bits rotate by count mod 9 / mod 17 through CF. Rotates touch CF
+// and OF only. Undefined flags (tests/vectors/UNDEFINED-FLAGS.md), as the vectors' AMD CPU
+// leaves them: AF = 1 after every shift with a nonzero count; OF for counts above 1 as
+// each handler says (mostly the SDM's count-1 expression evaluated on the final values).
 using Iced.Intel;
 using static Iced.Intel.Code;
 
@@ -50,11 +50,11 @@ internal static unsafe class ShiftRotate
         return !cpu.Faulted && count != 0;
     }
 
-    /// <summary>Shifts: CF and OF as computed, SF/ZF/PF from the result, AF cleared (undefined).</summary>
+    /// <summary>Shifts: CF and OF as computed, SF/ZF/PF from the result, AF set (undefined; the hardware's value).</summary>
     static void Finish(Cpu cpu, ref Instruction insn, int bits, uint result, bool cf, bool of)
     {
         cpu.WriteOperand(ref insn, 0, bits / 8, result);
-        cpu.SetArithFlags(Cpu.ZspFlags(result, bits / 8) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+        cpu.SetArithFlags(Cpu.ZspFlags(result, bits / 8) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
     }
 
     /// <summary>Rotates: only CF and OF change.</summary>
@@ -74,13 +74,13 @@ internal static unsafe class ShiftRotate
         Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ cf);
     }
 
-    /// <summary>SHR: OF = MSB of the original operand, the SDM's count-1 rule (OF ← MSB(tempDEST)).</summary>
+    /// <summary>SHR: OF = MSB of the original operand for a count of 1 (SDM), 0 for larger counts.</summary>
     static void Shr(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint value, out int count)) return;
         uint result = value >> count;
         bool cf = ((value >> (count - 1)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, Msb(value, bits));
+        Finish(cpu, ref insn, bits, result, cf, count == 1 && Msb(value, bits));
     }
 
     /// <summary>SAR: the sign fills in; past the width the result is all sign bits and CF the sign; OF = 0.</summary>
@@ -115,14 +115,14 @@ internal static unsafe class ShiftRotate
 
     /// <summary>
     /// RCL: a rotation of the (width + 1)-bit value CF:dest by count mod (width + 1). A rotation
-    /// of 0 bits (8-bit count 9 or 18, 16-bit count 17) changes nothing, flags included.
+    /// of 0 bits (8-bit count 9 or 18, 16-bit count 17) keeps the value and CF, but still sets OF.
     /// OF = MSB(result) XOR the new CF (the SDM evaluates it after the rotation).
     /// </summary>
     static void Rcl(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint value, out int count)) return;
         int n = count % (bits + 1);
-        if (n == 0) return;
+        if (n == 0) { FinishRotate(cpu, ref insn, bits, value, cpu.GetCF(), Msb(value, bits) ^ cpu.GetCF()); return; }
         ulong mask = (1UL << (bits + 1)) - 1;
         ulong v = ((cpu.GetCF() ? 1UL : 0) << bits) | value;
         ulong r = ((v << n) | (v >> (bits + 1 - n))) & mask;
@@ -132,28 +132,29 @@ internal static unsafe class ShiftRotate
     }
 
     /// <summary>
-    /// RCR: as RCL, rotating right. OF = MSB(original dest) XOR the original CF (the SDM
-    /// evaluates it before the rotation; for count 1 that is MSB(result) XOR the bit below).
+    /// RCR: as RCL, rotating right. OF = MSB(result) XOR the bit below it: for count 1 that is
+    /// the SDM's MSB(dest) XOR CF taken before the rotation; for other counts (and a rotation
+    /// of 0 bits) it is what the hardware leaves.
     /// </summary>
     static void Rcr(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint value, out int count)) return;
         int n = count % (bits + 1);
-        if (n == 0) return;
         bool oldCf = cpu.GetCF();
         ulong mask = (1UL << (bits + 1)) - 1;
         ulong v = ((oldCf ? 1UL : 0) << bits) | value;
-        ulong r = ((v >> n) | (v << (bits + 1 - n))) & mask;
+        ulong r = n == 0 ? v : ((v >> n) | (v << (bits + 1 - n))) & mask;
         uint result = (uint)r & Mask(bits);
         bool cf = ((r >> bits) & 1) != 0;
-        FinishRotate(cpu, ref insn, bits, result, cf, Msb(value, bits) ^ oldCf);
+        FinishRotate(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(result, bits - 1));
     }
 
     /// <summary>
     /// SHLD dest, src, count: dest shifted left, filled from the top of src. A 16-bit count of
     /// 17-31 is undefined (SDM); we do what P6-family parts do (Bochs' model): shift the 48-bit
     /// dest:src:dest, so src's bits are followed by dest's own. CF = last bit shifted out;
-    /// OF = MSB(result) XOR MSB(dest), "a sign change", for every count; AF cleared.
+    /// OF = MSB(result) XOR CF (for count 1 the SDM's sign change, MSB(result) XOR MSB(dest));
+    /// a 16-bit count of exactly 16 gives OF = CF, as the hardware does.
     /// </summary>
     static void Shld(Cpu cpu, ref Instruction insn)
     {
@@ -163,10 +164,13 @@ internal static unsafe class ShiftRotate
         int width = bits == 32 ? 64 : 48;
         uint result = (uint)((t << count) >> 32) & Mask(bits);
         bool cf = ((t >> (width - count)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(dest, bits));
+        Finish(cpu, ref insn, bits, result, cf, bits == 16 && count == 16 ? cf : Msb(result, bits) ^ cf);
     }
 
-    /// <summary>SHRD dest, src, count: dest shifted right, filled from the bottom of src; as SHLD otherwise.</summary>
+    /// <summary>
+    /// SHRD dest, src, count: dest shifted right, filled from the bottom of src; as SHLD otherwise,
+    /// but OF = MSB(result) XOR the bit below it (for count 1, MSB(result) XOR MSB(dest)).
+    /// </summary>
     static void Shrd(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint dest, out int count)) return;
@@ -174,6 +178,6 @@ internal static unsafe class ShiftRotate
         ulong t = bits == 32 ? ((ulong)src << 32) | dest : ((ulong)dest << 32) | ((ulong)src << 16) | dest;
         uint result = (uint)(t >> count) & Mask(bits);
         bool cf = ((t >> (count - 1)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(dest, bits));
+        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(result, bits - 1));
     }
 }
