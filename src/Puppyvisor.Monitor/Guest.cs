@@ -115,9 +115,12 @@ public sealed partial class Guest : ICpuHost
         if (Debugger is { } debugger) budget = debugger.ClampBudget(budget);
         Cpu.IrqLine = Irqs.Any && Debugger is not { HoldsIrqs: true };
         long start = HostClock.Timestamp;
+        ulong retiredBefore = Cpu.InstructionsRetired;
         ExitReason exit = Cpu.Run(budget);
         Stats.RunTicks += HostClock.Timestamp - start;
         Stats.CountExit(exit);
+        if (exit == ExitReason.BudgetExhausted && Cpu.InstructionsRetired == retiredBefore && ExceptionStorm(budget)) return;
+        if (Cpu.InstructionsRetired != retiredBefore) _stormDeliveries = 0;
         switch (exit)
         {
             case ExitReason.Hypercall: HypercallDispatcher.Dispatch(this); break;
@@ -131,6 +134,25 @@ public sealed partial class Guest : ICpuHost
                 break;                                          // the loop goes round and enters again
         }
         Debugger?.AfterRun(exit);                               // a breakpoint, a step's end, a Ctrl-C: gdb looks
+    }
+
+    /// <summary>Deliveries in a row with no instruction retired: every handler's first instruction faults.</summary>
+    long _stormDeliveries;
+    const long StormLimit = 1_000_000;
+
+    /// <summary>
+    /// The whole budget went on exception deliveries and not one instruction retired (a handler
+    /// that faults at once, forever, without reaching a triple fault). Each delivery is given the
+    /// time of an instruction, so the guest's clock and its timers still move on; after a million
+    /// the guest is stopped with a clear message rather than left spinning. True when it stopped.
+    /// </summary>
+    bool ExceptionStorm(long deliveries)
+    {
+        if (Clock is VirtualClock v) v.SkipTo(v.Now + deliveries * v.NsPerInstruction);
+        _stormDeliveries += deliveries;
+        if (_stormDeliveries < StormLimit) return false;
+        Stop(StopReason.TripleFault, $"exception storm: {_stormDeliveries} exceptions delivered and no instruction retired; last {string.Join(" -> ", Cpu.FaultChain)} at EIP 0x{Cpu.Eip:x8}\n  {CrashReport.DisassembleAt(this, Cpu.Eip)}");
+        return true;
     }
 
     // ---- Halting: HLT and HCALL_HALT --------------------------------------------

@@ -112,4 +112,23 @@ public class MachineTests
         Assert.True(g.Stats.Instructions < 10_000);             // but almost all of it halted
         Assert.True(g.Stats.HaltedFraction > 0.95);
     }
+
+    [Fact]
+    public void AnExceptionStorm_StopsTheGuestWithAClearMessageInsteadOfHanging()
+    {
+        // #UD's handler is itself a UD2: every delivery faults again, nothing ever retires; the
+        // stack is outside RAM, where the pushes are dropped, so nothing ends it by itself.
+        var storm = Build(a =>
+        {
+            a.mov(esp, 0xF000_0000u);
+            a.mov(__word_ptr[Scratch], 0x0B0F);                       // ud2 at Scratch
+            a.mov(__dword_ptr[0x2000 + 6 * 8], 0x0008_0000u | (Scratch & 0xFFFF));
+            a.mov(__dword_ptr[0x2000 + 6 * 8 + 4], (Scratch & 0xFFFF_0000u) | 0x8E00);
+            a.ud2();
+        });
+        var (m, output) = RunMany([storm, TickingGuest(0)]);
+        Assert.Equal(StopReason.TripleFault, m.Guests[0].StopReason);
+        Assert.Contains("exception storm", output);
+        Assert.Equal(StopReason.Shutdown, m.Guests[1].StopReason);     // the other guest is unaffected
+    }
 }
