@@ -3,8 +3,8 @@
 // The matrix runs each operation on AL/AX/EAX by CL against a bit-at-a-time model of
 // the SDM's pseudo-code (Vol. 2B, "SAL/SAR/SHL/SHR" and "RCL/RCR/ROL/ROR"), plus
 // Puppyvisor's documented choices where the SDM says "undefined": OF for counts other
-// than 1 (the count-1 expression with the final values), AF = 0 after a shift, and an
-// RCL/RCR whose count mod 9/17 is 0 changes nothing. The facts below spell out the
+// than 1 (the count-1 rule on the last one-bit step; SHR: the original MSB), AF = 0
+// after a shift, and an RCL/RCR whose count mod 9/17 is 0 changes nothing. The facts below spell out the
 // classic cases with literal values.
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
@@ -115,13 +115,13 @@ public class ShiftRotateTests
             {
                 int temp = bits == 32 ? count : count % (bits + 1);
                 if (temp == 0) return (dest, arith);
-                of = ((dest & msb) != 0) ^ cf;
                 for (int i = 0; i < temp; i++)
                 {
                     bool tempCf = (dest & 1) != 0;
                     dest = (dest >> 1) | (cf ? msb : 0);
                     cf = tempCf;
                 }
+                of = ((dest & msb) != 0) ^ ((dest & (msb >> 1)) != 0);
                 break;
             }
         }
@@ -370,7 +370,7 @@ public class ShiftRotateTests
         h.Run(a => a.shld(eax, ebx, 4));
         Assert.Equal(0x2345_6789u, h.Eax);
         Assert.Equal(0x9ABC_DEF0u, h.Ebx);
-        Assert.Equal(CF, h.ArithFlags);                 // CF = bit 28 of EAX; 0x89 has odd parity
+        Assert.Equal(CF | OF, h.ArithFlags);            // CF = bit 28 of EAX; OF = MSB ^ CF; 0x89 has odd parity
     }
 
     [Fact]
@@ -380,6 +380,16 @@ public class ShiftRotateTests
         h.Run(a => a.shrd(eax, ebx, cl));
         Assert.Equal(0x1123_4567u, h.Eax);
         Assert.Equal(CF, h.ArithFlags);                 // CF = bit 3 of EAX; 0x67 has odd parity
+    }
+
+    [Fact]
+    public void Shrd32_ByMoreThan1_SetsOverflowFromTheTopTwoResultBits()
+    {
+        // OF is undefined for counts above 1; Puppyvisor applies the count-1 rule to the last step.
+        var h = new CpuTestHarness { Eax = 0, Ebx = 1 };
+        h.Run(a => a.shrd(eax, ebx, 2));
+        Assert.Equal(0x4000_0000u, h.Eax);
+        Assert.Equal(OF | PF, h.ArithFlags);
     }
 
     [Fact]

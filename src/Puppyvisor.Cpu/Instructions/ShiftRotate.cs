@@ -3,9 +3,10 @@
 // The count (1, imm8 or CL) is masked to 5 bits; a masked count of 0 changes no flag
 // and writes nothing (the destination is still read, as for any read-modify-write).
 // RCL/RCR of 8 and 16 bits rotate by count mod 9 / mod 17 through CF. OF is defined for
-// count 1 only; for other counts we evaluate the SDM's count-1 expression with the final
-// values (see each handler). AF is undefined for shifts: we clear it. Rotates touch CF
-// and OF only.
+// count 1 only; for other counts it is the count-1 rule applied to the last one-bit
+// step: MSB(result) XOR CF going left, MSB(result) XOR the bit below it going right;
+// SAR gives 0 and SHR, by project choice, the original MSB (see each handler). AF is
+// undefined for shifts: we clear it. Rotates touch CF and OF only.
 using Iced.Intel;
 using static Iced.Intel.Code;
 
@@ -132,28 +133,27 @@ internal static unsafe class ShiftRotate
     }
 
     /// <summary>
-    /// RCR: as RCL, rotating right. OF = MSB(original dest) XOR the original CF (the SDM
-    /// evaluates it before the rotation; for count 1 that is MSB(result) XOR the bit below).
+    /// RCR: as RCL, rotating right. OF = MSB(result) XOR the bit below it, as for ROR (for
+    /// count 1 this equals the SDM's MSB(DEST) XOR CF taken before the rotation).
     /// </summary>
     static void Rcr(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint value, out int count)) return;
         int n = count % (bits + 1);
         if (n == 0) return;
-        bool oldCf = cpu.GetCF();
         ulong mask = (1UL << (bits + 1)) - 1;
-        ulong v = ((oldCf ? 1UL : 0) << bits) | value;
+        ulong v = ((cpu.GetCF() ? 1UL : 0) << bits) | value;
         ulong r = ((v >> n) | (v << (bits + 1 - n))) & mask;
         uint result = (uint)r & Mask(bits);
         bool cf = ((r >> bits) & 1) != 0;
-        FinishRotate(cpu, ref insn, bits, result, cf, Msb(value, bits) ^ oldCf);
+        FinishRotate(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(result, bits - 1));
     }
 
     /// <summary>
     /// SHLD dest, src, count: dest shifted left, filled from the top of src. A 16-bit count of
     /// 17-31 is undefined (SDM); we do what P6-family parts do (Bochs' model): shift the 48-bit
     /// dest:src:dest, so src's bits are followed by dest's own. CF = last bit shifted out;
-    /// OF = MSB(result) XOR MSB(dest), "a sign change", for every count; AF cleared.
+    /// OF = MSB(result) XOR CF as for SHL (for count 1: "a sign change"); AF cleared.
     /// </summary>
     static void Shld(Cpu cpu, ref Instruction insn)
     {
@@ -163,10 +163,10 @@ internal static unsafe class ShiftRotate
         int width = bits == 32 ? 64 : 48;
         uint result = (uint)((t << count) >> 32) & Mask(bits);
         bool cf = ((t >> (width - count)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(dest, bits));
+        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ cf);
     }
 
-    /// <summary>SHRD dest, src, count: dest shifted right, filled from the bottom of src; as SHLD otherwise.</summary>
+    /// <summary>SHRD dest, src, count: dest shifted right, filled from the bottom of src; OF = MSB(result) XOR the bit below it.</summary>
     static void Shrd(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint dest, out int count)) return;
@@ -174,6 +174,6 @@ internal static unsafe class ShiftRotate
         ulong t = bits == 32 ? ((ulong)src << 32) | dest : ((ulong)dest << 32) | ((ulong)src << 16) | dest;
         uint result = (uint)(t >> count) & Mask(bits);
         bool cf = ((t >> (count - 1)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(dest, bits));
+        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(result, bits - 1));
     }
 }
