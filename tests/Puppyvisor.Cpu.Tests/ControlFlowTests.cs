@@ -229,4 +229,31 @@ public class ControlFlowTests
         Assert.Equal(7u, h.Edx);
         Assert.Equal(CpuTestHarness.StackTop, h.Esp);
     }
+
+    [Fact]
+    public void Iret_ToRing3_SwitchesCplAndStack_AndNullsTheKernelDataSegments()
+    {
+        const uint UserCode = 0x3000, UserStack = 0x7000;
+        var h = new CpuTestHarness();
+        h.Place(UserCode, a => { a.mov(eax, 1); a.hlt(); });     // HLT at CPL 3: #GP(0)
+        h.Run(a =>
+        {
+            a.push(CpuTestHarness.UserData);            // SS
+            a.push(UserStack);                          // ESP
+            a.push(0x2);                                // EFLAGS
+            a.push(CpuTestHarness.UserCode);            // CS
+            a.push(UserCode);                           // EIP
+            a.iretd();
+        });
+        h.AssertFault(Vector.GeneralProtection);
+        Assert.Equal(1u, h.Eax);
+        Assert.Equal(CpuTestHarness.Ring0StackTop - 24, h.Esp);   // error code + five dwords
+        Assert.Equal(0u, h.ErrorCode);
+        Assert.Equal(UserCode + 5, h.Read32(h.Esp + 4));          // the HLT
+        Assert.Equal((uint)CpuTestHarness.UserCode, h.Read32(h.Esp + 8));
+        Assert.Equal(UserStack, h.Read32(h.Esp + 16));
+        Assert.Equal((uint)CpuTestHarness.UserData, h.Read32(h.Esp + 20));
+        Assert.Equal(0, h.Cpu.Selectors[(int)SegReg.DS]);          // DPL-0 data is not for ring 3
+        Assert.Equal(0, h.Cpu.Selectors[(int)SegReg.ES]);
+    }
 }

@@ -119,6 +119,16 @@ public class MulDivTests
     }
 
     [Fact]
+    public void Imul_ThreeOperands_WithImm32_FromMemory()
+    {
+        var h = new CpuTestHarness();
+        h.Write32(Data, 0x1_0000);
+        h.Run(a => a.imul(eax, __dword_ptr[Data], 0x1_0001));
+        Assert.Equal(0x0001_0000u, h.Eax);             // 10000h * 10001h = 1_0001_0000h, truncated
+        Assert.True(h.Flag(CF) && h.Flag(OF));
+    }
+
+    [Fact]
     public void Imul_ThreeOperands16_WithImm16_OverflowsAndKeepsTheUpperHalf()
     {
         var h = new CpuTestHarness { Eax = 0xABCD_1234, Ebx = 4 };

@@ -12,6 +12,7 @@ internal static unsafe class Misc
         DispatchTable.Set(&Undefined, Ud2, Ud0, Ud0_r16_rm16, Ud0_r32_rm32, Ud1_r16_rm16, Ud1_r32_rm32);
         DispatchTable.Set(Wait, &WaitForFpu);
         DispatchTable.Set(&Bound, Bound_r16_m1616, Bound_r32_m3232);
+        DispatchTable.Set(Salc, &SetAlFromCarry);
     }
 
     static void PauseHint(Cpu cpu, ref Instruction insn) { }
@@ -23,6 +24,9 @@ internal static unsafe class Misc
     {
         if ((cpu.Cr0 & (Cpu.CR0_MP | Cpu.CR0_TS)) == (Cpu.CR0_MP | Cpu.CR0_TS)) cpu.RaiseFault(Vector.DeviceNotAvailable);
     }
+
+    /// <summary>SALC (D6, undocumented but present on every IA-32 part): AL = CF ? FFh : 0; flags unchanged.</summary>
+    static void SetAlFromCarry(Cpu cpu, ref Instruction insn) => cpu.SetReg8(0, cpu.GetCF() ? 0xFFu : 0);
 
     /// <summary>BOUND: #BR unless lower &lt;= index &lt;= upper, all signed.</summary>
     static void Bound(Cpu cpu, ref Instruction insn)
