@@ -26,6 +26,10 @@ internal static unsafe class DataMovement
         DispatchTable.Set(Cdq, &ConvertCdq);
         DispatchTable.Set(Xlat_m8, &Xlat);
         DispatchTable.Set(&Nop, Nopw, Nopd, Nop_rm16, Nop_rm32);
+        // 0F 19-1F (and the forms of 0F 0D and 0F 18 Iced calls reserved) with a ModRM: hint NOPs since the P6.
+        foreach (Code c in Enum.GetValues<Code>())
+            if (c.ToString().StartsWith("Reservednop_", StringComparison.Ordinal) && !c.ToString().Contains("64", StringComparison.Ordinal))
+                DispatchTable.Set(c, &Nop);
     }
 
     static void Mov(Cpu cpu, ref Instruction insn)

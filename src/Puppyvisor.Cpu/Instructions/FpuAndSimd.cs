@@ -15,6 +15,9 @@ internal static unsafe class FpuAndSimd
         foreach (Code code in Enum.GetValues<Code>())
         {
             if (code == Code.INVALID || DispatchTable.IsImplemented(code)) continue;
+            // VMX is not present (only VMCALL, the hypercall instruction, is): its other
+            // instructions are architecturally #UD, not unimplemented.
+            if (Array.Exists(code.CpuidFeatures(), f => f == CpuidFeature.VMX)) { DispatchTable.Set(code, &NotPresent); continue; }
             CpuidFeature[] features = code.CpuidFeatures();
             if (Array.Exists(features, f => f is CpuidFeature.FPU or CpuidFeature.FPU287 or CpuidFeature.FPU387))
                 DispatchTable.Set(code, &X87);
