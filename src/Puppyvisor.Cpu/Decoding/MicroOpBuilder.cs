@@ -128,11 +128,23 @@ internal static unsafe class MicroOpBuilder
                     ? (byteSource ? &FastOps.MovzxMem8 : &FastOps.MovzxMem16)
                     : (byteSource ? &FastOps.MovsxMem8 : &FastOps.MovsxMem16);
                 return true;
-            case Mnemonic.Shl or Mnemonic.Sal or Mnemonic.Shr or Mnemonic.Sar
-                when insn.Op0Kind == OpKind.Register && IsGpr32(insn.Op0Register) && insn.Op1Kind == OpKind.Immediate8 && (insn.Immediate8 & 31) >= 2:
+            case Mnemonic.Shl or Mnemonic.Sal or Mnemonic.Shr or Mnemonic.Sar or Mnemonic.Rol or Mnemonic.Ror
+                when insn.Op0Kind == OpKind.Register && IsGpr32(insn.Op0Register):
                 op.Dst = Num(insn.Op0Register);
-                op.Imm = insn.Immediate8 & 31u;
-                op.Execute = insn.Mnemonic == Mnemonic.Shr ? &FastOps.ShrImm : insn.Mnemonic == Mnemonic.Sar ? &FastOps.SarImm : &FastOps.ShlImm;
+                bool byCl = insn.Op1Kind == OpKind.Register;             // CL
+                if (!byCl) op.Imm = (uint)insn.GetImmediate(1) & 31u;    // an immediate, or the 1 of D1 /r
+                op.Execute = insn.Mnemonic switch
+                {
+                    Mnemonic.Shr => byCl ? &FastOps.ShrCl : &FastOps.ShrImm,
+                    Mnemonic.Sar => byCl ? &FastOps.SarCl : &FastOps.SarImm,
+                    Mnemonic.Rol => byCl ? &FastOps.RolCl : &FastOps.RolImm,
+                    Mnemonic.Ror => byCl ? &FastOps.RorCl : &FastOps.RorImm,
+                    _ => byCl ? &FastOps.ShlCl : &FastOps.ShlImm,
+                };
+                return true;
+            case Mnemonic.Not or Mnemonic.Neg when insn.Op0Kind == OpKind.Register && IsGpr32(insn.Op0Register):
+                op.Dst = Num(insn.Op0Register);
+                op.Execute = insn.Mnemonic == Mnemonic.Not ? &FastOps.NotReg : &FastOps.NegReg;
                 return true;
         }
         if (insn.ConditionCode != ConditionCode.None && insn.Mnemonic is >= Mnemonic.Cmova and <= Mnemonic.Cmovs && IsGpr32(insn.Op0Register))

@@ -338,29 +338,51 @@ internal static unsafe class FastOps
         if (!c.Faulted) c.R(op.Dst) = (uint)(short)v;
     }
 
-    /// <summary>SHL/SHR/SAR r32, imm8 with a masked count of 2..31; flags stay lazy (FlagOp.Shl...).</summary>
-    public static void ShlImm(Cpu c, ref MicroOp op)
+    /// <summary>SHL/SHR/SAR r32 by an immediate (masked count 1..31) or by CL; flags stay lazy (FlagOp.Shl...).</summary>
+    public static void ShlImm(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shl, (int)op.Imm);
+    public static void ShrImm(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shr, (int)op.Imm);
+    public static void SarImm(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Sar, (int)op.Imm);
+    public static void ShlCl(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shl, (int)c.R(1) & 31);
+    public static void ShrCl(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shr, (int)c.R(1) & 31);
+    public static void SarCl(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Sar, (int)c.R(1) & 31);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Shift(Cpu c, ref MicroOp op, FlagOp kind, int n)
     {
+        if (n == 0) return;                                  // a masked count of 0 changes nothing, flags included
         ref uint d = ref c.R(op.Dst);
         uint a = d;
-        d = a << (int)op.Imm;
-        c.SetLazy(FlagOp.Shl, 4, a, op.Imm, d);
+        d = kind == FlagOp.Shl ? a << n : kind == FlagOp.Shr ? a >> n : (uint)((int)a >> n);
+        c.SetLazy(kind, 4, a, (uint)n, d);
     }
 
-    public static void ShrImm(Cpu c, ref MicroOp op)
+    /// <summary>ROL/ROR r32 by an immediate or CL: only CF and OF change (OF as ShiftRotate: the hardware's rule above count 1).</summary>
+    public static void RolImm(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: true, (int)op.Imm);
+    public static void RorImm(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: false, (int)op.Imm);
+    public static void RolCl(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: true, (int)c.R(1) & 31);
+    public static void RorCl(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: false, (int)c.R(1) & 31);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Rotate(Cpu c, ref MicroOp op, bool left, int n)
     {
+        if (n == 0) return;
         ref uint d = ref c.R(op.Dst);
-        uint a = d;
-        d = a >> (int)op.Imm;
-        c.SetLazy(FlagOp.Shr, 4, a, op.Imm, d);
+        uint r = left ? System.Numerics.BitOperations.RotateLeft(d, n) : System.Numerics.BitOperations.RotateRight(d, n);
+        d = r;
+        bool cf = left ? (r & 1) != 0 : (r >> 31) != 0;
+        bool of = left ? ((r >> 31) != 0) != cf : ((r >> 31) ^ ((r >> 30) & 1)) != 0;
+        uint flags = c.Eflags & ~(Cpu.CF | Cpu.OF);
+        c.SetArithFlags(flags | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
     }
 
-    public static void SarImm(Cpu c, ref MicroOp op)
+    public static void NotReg(Cpu c, ref MicroOp op) => c.R(op.Dst) = ~c.R(op.Dst);
+
+    public static void NegReg(Cpu c, ref MicroOp op)
     {
         ref uint d = ref c.R(op.Dst);
         uint a = d;
-        d = (uint)((int)a >> (int)op.Imm);
-        c.SetLazy(FlagOp.Sar, 4, a, op.Imm, d);
+        d = 0 - a;
+        c.SetLazy(FlagOp.Sub, 4, 0, a, 0 - a);
     }
 
     // ---- everything else -----------------------------------------------------------

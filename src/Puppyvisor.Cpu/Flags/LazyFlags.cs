@@ -16,7 +16,7 @@ internal enum FlagOp : byte
     /// <summary>Flags are materialised in <c>_eflags</c>.</summary>
     None,
     Add, Adc, Sub, Sbb, Logic, Inc, Dec,
-    /// <summary>32-bit SHL/SHR/SAR by 2..31 (the fast forms): dst = the operand, src = the count.</summary>
+    /// <summary>32-bit SHL/SHR/SAR by 1..31 (the fast forms): dst = the operand, src = the count.</summary>
     Shl, Shr, Sar,
 }
 
@@ -140,9 +140,10 @@ public sealed partial class Cpu
             FlagOp.Sub or FlagOp.Sbb => ((d ^ s) & (d ^ r) & sb) != 0,
             FlagOp.Inc => (r & _flagMask) == sb,
             FlagOp.Dec => (r & _flagMask) == sb - 1,
-            // The fast shift forms have counts 2..31, where OF is undefined; tests/vectors/UNDEFINED-FLAGS.md
-            // (the hardware's rule, as ShiftRotate.cs): SHL: MSB(result) XOR CF; SHR and SAR: 0.
+            // Count 1 as the SDM defines OF; above 1 (undefined) the hardware's rule, as ShiftRotate.cs
+            // and tests/vectors/UNDEFINED-FLAGS.md: SHL: MSB(result) XOR CF; SHR and SAR: 0.
             FlagOp.Shl => ((r >> 31) != 0) != GetCF(),
+            FlagOp.Shr => s == 1 && (d >> 31) != 0,         // count 1: the operand's sign (SDM); above: 0
             _ => false,
         };
     }
