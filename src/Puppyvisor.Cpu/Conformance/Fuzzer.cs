@@ -650,6 +650,9 @@ public sealed class Fuzzer
             : debugTrap && insn.Code != Code.Int1 && insn.FlowControl != FlowControl.Next ? d.SavedEip
             : (uint)insn.NextIP;
         if (d.Source == InterruptSource.Exception && d.Vector == (int)Vector.DoubleFault) want = p.Start;
+        // The single-step trap in the middle of a REP string instruction (it yields every
+        // RepChunk iterations) saves the instruction itself, as the SDM's per-iteration trap does.
+        if (debugTrap && p.Known && insn.IsStringInstruction && (insn.HasRepPrefix || insn.HasRepnePrefix) && d.SavedEip == p.Start) want = p.Start;
         if (d.SavedEip != want)
             return FailStep($"{(trap ? "trap" : "fault")} {VectorInfo.Mnemonic(d.Vector)} from {Describe(p)} saved EIP 0x{d.SavedEip:x8}, expected 0x{want:x8}");
         // The stub's HLT retires after a delivery; a trap (INT n) retires itself too.

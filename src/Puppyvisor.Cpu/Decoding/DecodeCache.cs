@@ -150,7 +150,20 @@ public sealed class DecodeCache
             block.Count++;
             block.LastPage = _reader.LastPhysicalPage;
             ip = insn.NextIP32;
-            if (insn.FlowControl != FlowControl.Next || insn.Code == Code.INVALID) break;
+            if (insn.FlowControl != FlowControl.Next || insn.Code == Code.INVALID)
+            {
+                // A direct JMP or CALL to the same page does not end the block: decoding goes on
+                // at its target (the op still sets EIP and pushes), so loops and calls run as one
+                // longer block. Only while the block stays inside its first physical page, which
+                // is the page it is registered under for self-modifying code.
+                if (insn.Code is Code.Jmp_rel8_32 or Code.Jmp_rel32_32 or Code.Call_rel32_32 &&
+                    (insn.NearBranch32 >> 12) == (eip >> 12) && block.LastPage == pa >> 12)
+                {
+                    ip = insn.NearBranch32;
+                    continue;
+                }
+                break;
+            }
             if ((ip & 0xFFF) == 0 || (ip >> 12) != (eip >> 12)) break;
             if (DispatchTable.EndsBlock[(int)insn.Code]) break;
             // A REP string instruction re-executes itself after each chunk (Strings.RepChunk) by
