@@ -197,7 +197,6 @@ public sealed partial class Cpu
     /// <summary>Asks the CPU to stop after the current instruction with <paramref name="reason"/> (devices).</summary>
     public void RequestExit(ExitReason reason) => Exit(reason);
 
-
     /// <summary>The monitor raises this while any IRQ is pending; Run exits with InterruptWindow when deliverable.</summary>
     public bool IrqLine
     {
