@@ -11,7 +11,7 @@ internal static unsafe class DataMovement
 {
     public static void Register()
     {
-        DispatchTable.Set(&Mov, Mov_rm8_r8, Mov_rm16_r16, Mov_rm32_r32, Mov_r8_rm8, Mov_r16_rm16, Mov_r32_rm32,
+        DispatchTable.Set(&Arithmetic.Binary<MovOp>, Mov_rm8_r8, Mov_rm16_r16, Mov_rm32_r32, Mov_r8_rm8, Mov_r16_rm16, Mov_r32_rm32,
             Mov_AL_moffs8, Mov_AX_moffs16, Mov_EAX_moffs32, Mov_moffs8_AL, Mov_moffs16_AX, Mov_moffs32_EAX,
             Mov_r8_imm8, Mov_r16_imm16, Mov_r32_imm32, Mov_rm8_imm8, Mov_rm16_imm16, Mov_rm32_imm32);
         DispatchTable.Set(&Movzx, Movzx_r16_rm8, Movzx_r32_rm8, Movzx_r16_rm16, Movzx_r32_rm16);
@@ -30,14 +30,6 @@ internal static unsafe class DataMovement
         foreach (Code c in Enum.GetValues<Code>())
             if (c.ToString().StartsWith("Reservednop_", StringComparison.Ordinal) && !c.ToString().Contains("64", StringComparison.Ordinal))
                 DispatchTable.Set(c, &Nop);
-    }
-
-    static void Mov(Cpu cpu, ref Instruction insn)
-    {
-        int size = Cpu.OperandSize(ref insn, 0);
-        uint v = cpu.ReadOperand(ref insn, 1, size);
-        if (cpu.Faulted) return;
-        cpu.WriteOperand(ref insn, 0, size, v);
     }
 
     static void Movzx(Cpu cpu, ref Instruction insn)
