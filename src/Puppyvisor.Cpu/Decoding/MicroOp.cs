@@ -14,6 +14,9 @@ namespace Puppyvisor.Cpu.Decoding;
 [StructLayout(LayoutKind.Sequential)]
 public unsafe struct MicroOp
 {
+    /// <summary>The register number of an absent base or index: Gpr[8] always holds 0.</summary>
+    public const byte NoRegister = 8;
+
     /// <summary>The handler for this form.</summary>
     public delegate*<Cpu, ref MicroOp, void> Execute;
     /// <summary>The family handler, for instructions that run through RunLegacy.</summary>

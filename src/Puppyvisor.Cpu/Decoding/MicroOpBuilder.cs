@@ -10,7 +10,7 @@ namespace Puppyvisor.Cpu.Decoding;
 
 internal static unsafe class MicroOpBuilder
 {
-    const byte NoRegister = 8;
+    const byte NoRegister = MicroOp.NoRegister;
 
     public static MicroOp Build(Instruction[] source, int slot, bool fastForms)
     {

@@ -161,6 +161,7 @@ public sealed partial class Cpu
             Memory.CodePages[w.Physical >> 12] |= PhysicalMemory.PageWatched;
         }
         _watchingReads = _watches.Exists(w => w.Kind != WatchKind.Write);
+        UpdateDirectAccess();
         return true;
     }
 
@@ -187,6 +188,7 @@ public sealed partial class Cpu
         for (int i = 0; i < pages.Length; i++) pages[i] &= unchecked((byte)~PhysicalMemory.PageWatched);
         foreach (Watch w in _watches) pages[w.Physical >> 12] |= PhysicalMemory.PageWatched;
         _watchingReads = _watches.Exists(w => w.Kind != WatchKind.Write);
+        UpdateDirectAccess();
     }
 
     /// <summary>A data access of <paramref name="size"/> bytes at <paramref name="pa"/> on a watched page.</summary>

@@ -31,7 +31,7 @@ public sealed class PhysicalMemory
         Size = size;
         Ram = GC.AllocateUninitializedArray<byte>((int)size, pinned: true);
         Array.Clear(Ram);
-        CodePages = new byte[(size >> 12) + 1];
+        CodePages = GC.AllocateArray<byte>((int)(size >> 12) + 1, pinned: true);     // the CPU's fast path holds a pointer
     }
 
     public bool Contains(uint address, uint length) =>

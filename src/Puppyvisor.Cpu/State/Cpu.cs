@@ -16,7 +16,7 @@ public enum SegReg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
 /// <summary>General-purpose register numbers, in the ModRM encoding order.</summary>
 public enum Reg { Eax = 0, Ecx = 1, Edx = 2, Ebx = 3, Esp = 4, Ebp = 5, Esi = 6, Edi = 7 }
 
-public sealed partial class Cpu
+public sealed unsafe partial class Cpu
 {
     // EFLAGS bits (SDM Vol. 1, 3.4.3).
     public const uint CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6, SF = 1u << 7,
@@ -32,7 +32,8 @@ public sealed partial class Cpu
     /// EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI -- and Gpr[8], always 0: the "no register" of a
     /// compact memory operand, so base + index * scale needs no branch (Decoding/MicroOp.cs).
     /// </summary>
-    public readonly uint[] Gpr = new uint[9];
+    /// <remarks>Pinned: the hot paths reach a register through <see cref="_regs"/>, without a bounds or null check.</remarks>
+    public readonly uint[] Gpr = GC.AllocateArray<uint>(9, pinned: true);
     public uint Eip;
 
     /// <summary>Selectors, indexed by <see cref="SegReg"/>. CS, DS, ES, SS have base 0 and no limit.</summary>
@@ -40,7 +41,17 @@ public sealed partial class Cpu
     /// <summary>FS and GS take their base from the descriptor (DESIGN §1); the rest are 0.</summary>
     public readonly uint[] SegmentBase = new uint[6];
 
-    public uint Cr0 = CR0_PE | CR0_ET, Cr2, Cr3, Cr4;
+    uint _cr0 = CR0_PE | CR0_ET;
+
+    /// <summary>CR0. Setting it re-decides whether memory accesses may go straight to RAM (Cpu.FastMemory.cs).</summary>
+    public uint Cr0
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _cr0;
+        set { _cr0 = value; UpdateDirectAccess(); }
+    }
+
+    public uint Cr2, Cr3, Cr4;
     public readonly uint[] Dr = new uint[8];
     public uint GdtBase, IdtBase;
     public ushort GdtLimit, IdtLimit = 0x3FF;
@@ -64,6 +75,9 @@ public sealed partial class Cpu
     {
         Memory = memory;
         Host = host;
+        _regs = (uint*)Unsafe.AsPointer(ref Gpr[0]);
+        _ram = (byte*)Unsafe.AsPointer(ref memory.Ram[0]);
+        _codePages = (byte*)Unsafe.AsPointer(ref memory.CodePages[0]);
         _tlb = new Tlb();
         Decode = new Decoding.DecodeCache(this);
         Reset();
