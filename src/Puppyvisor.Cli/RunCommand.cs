@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Puppyvisor.Monitor;
 using Puppyvisor.Monitor.Debugger;
 using Puppyvisor.Monitor.Diagnostics;
+using Puppyvisor.Cpu;
 using Puppyvisor.Monitor.Loading;
 using Puppyvisor.Monitor.Time;
 using Serilog;
@@ -35,6 +36,12 @@ internal static class RunCommand
         var noDecodeCache = new Option<bool>("--no-decode-cache") { Description = "decode every instruction at every execution" };
         var noTlb = new Option<bool>("--no-tlb") { Description = "walk the page tables on every access" };
         var noFastForms = new Option<bool>("--no-fast-forms") { Description = "run every instruction through its family handler (no compact fast forms)" };
+        var compiler = new Option<string>("--compiler")
+        {
+            Description = "compile hot blocks to .NET methods: background (default), immediate (at once, for tests) or off (interpret every block)",
+            DefaultValueFactory = _ => "background",
+        };
+        compiler.AcceptOnlyFromAmong("background", "immediate", "off");
         var trace = new Option<string?>("--trace") { Description = "write a timeline to FILE (Chrome Trace Event JSON; open it in https://ui.perfetto.dev)" };
         var traceInsns = new Option<int>("--trace-insns") { Description = "print the last N instructions of each guest when it stops (stderr)" };
         var gdb = new Option<string?>("--gdb") { Description = "debug the first guest (g0) with gdb: a remote stub on HOST:PORT (':PORT' is 127.0.0.1; port 0 picks one)" };
@@ -44,7 +51,7 @@ internal static class RunCommand
         var command = new Command("run", "Boot one or more guest images and run them to their end")
         {
             images, memory, cmdline, maxInsns, stats, statsJson, clock, nsPerInsn, guests, wallclock, tscKhz,
-            logLevel, logFile, noDecodeCache, noTlb, noFastForms, trace, traceInsns, gdb, gdbWait, gdbAnyAddress,
+            logLevel, logFile, noDecodeCache, noTlb, noFastForms, compiler, trace, traceInsns, gdb, gdbWait, gdbAnyAddress,
         };
         command.SetAction(parse =>
         {
@@ -79,6 +86,12 @@ internal static class RunCommand
                 DecodeCache = !parse.GetValue(noDecodeCache),
                 Tlb = !parse.GetValue(noTlb),
                 FastForms = !parse.GetValue(noFastForms),
+                Compiler = parse.GetValue(compiler) switch
+                {
+                    "off" => BlockCompilation.Off,
+                    "immediate" => BlockCompilation.Immediate,
+                    _ => BlockCompilation.Background,
+                },
             };
             using var log = CreateLogger(parse.GetValue(logLevel)!, parse.GetValue(logFile));
             IPEndPoint? gdbEndPoint = null;

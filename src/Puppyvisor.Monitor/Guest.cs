@@ -70,6 +70,7 @@ public sealed partial class Guest : ICpuHost
         Cpu.Decode.Enabled = options.DecodeCache;
         Cpu.TlbEnabled = options.Tlb;
         Cpu.Decode.FastForms = options.FastForms;
+        Cpu.Compiler = options.Compiler;
         Console = new GuestConsole(output, consolePrefix, outputLock);
         Ports = new PortBus(Console, status => RequestShutdown(status));
         Clock = options.Clock == ClockKind.Virtual

@@ -1,4 +1,5 @@
 // [H:010] How a run is set up: the command line's choices, in one place.
+using Puppyvisor.Cpu;
 using Puppyvisor.Monitor.Loading;
 using Puppyvisor.Monitor.Time;
 
@@ -19,6 +20,9 @@ public sealed record MachineOptions
     public bool Tlb { get; init; } = true;
     /// <summary>Compact fast forms of the hot instructions (Decoding/MicroOp.cs); off runs every instruction through its family handler.</summary>
     public bool FastForms { get; init; } = true;
+
+    /// <summary>Whether hot blocks are compiled to .NET methods (Cpu's BlockCompiler): in the background by default.</summary>
+    public BlockCompilation Compiler { get; init; } = BlockCompilation.Background;
 
     /// <summary>2026-01-01T00:00:00Z: the fixed start of virtual-clock runs, so they stay deterministic.</summary>
     public const long DefaultVirtualEpoch = 1_767_225_600;

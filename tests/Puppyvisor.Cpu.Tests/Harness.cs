@@ -27,7 +27,7 @@ internal sealed class CpuTestHarness
 
     public CpuTestHarness()
     {
-        Cpu = new Cpu(Memory, NullCpuHost.Instance);
+        Cpu = new Cpu(Memory, NullCpuHost.Instance) { Compiler = BlockCompilation.Off };     // BlockCompilerTests turn it on
         BuildGdt();
         BuildIdt();
         Cpu.Esp = StackTop;

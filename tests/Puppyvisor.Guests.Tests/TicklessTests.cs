@@ -83,14 +83,17 @@ public class TicklessTests
 
 public class FastPathTests
 {
-    /// <summary>The decode cache, the TLB and the fast forms change speed, never behaviour.</summary>
+    /// <summary>The decode cache, the TLB, the fast forms and the block compiler change speed, never behaviour.</summary>
     [Theory]
-    [InlineData("selftest")]
-    [InlineData("tickless")]
-    public void GuestOutputAndCounts_AreTheSameWithEveryFastPathOff(string image)
+    [InlineData("selftest", "background")]
+    [InlineData("tickless", "background")]
+    [InlineData("tasks", "immediate")]
+    [InlineData("bench", "immediate", "iterations=2")]
+    public void GuestOutputAndCounts_AreTheSameWithEveryFastPathOff(string image, string compiler, string cmdline = "")
     {
-        var fast = Puppy.Run("run", Repo.Image(image), "--clock", "virtual", "--stats");
-        var slow = Puppy.Run("run", Repo.Image(image), "--clock", "virtual", "--stats", "--no-decode-cache", "--no-tlb", "--no-fast-forms");
+        var fast = Puppy.Run("run", Repo.Image(image), "--clock", "virtual", "--stats", "--compiler", compiler, "--cmdline", cmdline);
+        var slow = Puppy.Run("run", Repo.Image(image), "--clock", "virtual", "--stats", "--cmdline", cmdline,
+            "--no-decode-cache", "--no-tlb", "--no-fast-forms", "--compiler", "off");
         Assert.Equal(0, fast.ExitCode);
         Assert.Equal(0, slow.ExitCode);
         Assert.Equal(fast.Stdout, slow.Stdout);

@@ -25,6 +25,10 @@ public sealed unsafe class DecodedBlock
     public bool Valid = true;
     /// <summary>The last physical page the block's bytes touch (a block crosses at most one boundary).</summary>
     internal uint LastPage;
+    /// <summary>Times the interpreter has run the block, until it is hot (BlockCompiler.HotThreshold).</summary>
+    internal int Executions;
+    /// <summary>The block as one .NET method, once it is hot (Execution/BlockCompiler.cs).</summary>
+    internal CompiledBlock? Compiled;
 
     // Block chaining: the last two blocks that followed this one, valid while their code is,
     // the translations are (TranslationEpoch) and the privilege level is the same.
@@ -118,6 +122,9 @@ public sealed class DecodeCache
         if (block.LastPage != pa >> 12) Register(block, block.LastPage);
         return block;
     }
+
+    /// <summary>The valid cached block that starts at linear <paramref name="eip"/>, if any; decodes nothing (tests, diagnostics).</summary>
+    internal DecodedBlock? Peek(uint eip) => _blocks.TryGetValue(eip, out DecodedBlock? b) && b.Valid ? b : null;
 
     unsafe bool DecodeInto(DecodedBlock block, uint eip, uint pa, int limit)
     {

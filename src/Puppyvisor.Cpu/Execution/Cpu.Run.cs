@@ -7,6 +7,7 @@
 // per-instruction cost of all of them together is one load and one branch
 // (blink's single attention flag, Ryujinx's interrupt check).
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Iced.Intel;
 using Puppyvisor.Cpu.Decoding;
 
@@ -66,6 +67,7 @@ public sealed partial class Cpu
             }
             if ((_eflags & TF) != 0) SingleStepTrap(block);     // EFLAGS.TF: one instruction, then #DB
             else if (_checkedBlocks) ExecuteBlockChecked(block);     // breakpoints or --trace-insns (Cpu.Debug.cs)
+            else if (block.Compiled is not null && block.Count <= _budget && _attention == 0) previous = RunCompiled(block);
             else ExecuteBlock(block);
         }
     }
@@ -109,27 +111,64 @@ public sealed partial class Cpu
         // The shadow of an STI or MOV SS (which end their block) covered the boundary before
         // this block's first instruction; it ends with that instruction.
         _interruptShadow = false;
+        if (++block.Executions == BlockCompiler.HotThreshold && Decode.Enabled) Compile(block);
         for (int k = 0; k < count; k++)
         {
             ref MicroOp op = ref ops[k];
             op.Execute(this, ref op);
-            if (_attention != 0)
-            {
-                if (_pendingFault) { InstructionStart = op.Eip; Eip = op.Eip; InstructionsRetired = retiredBase + (ulong)k; _budget -= k; }
-                else
-                {
-                    if (!op.SetsEip) Eip = op.NextEip;
-                    InstructionsRetired = retiredBase + (ulong)k + 1;
-                    _budget -= k + 1;
-                }
-                return;
-            }
+            if (_attention != 0) { StopAtAttention(ref op, k, retiredBase); return; }
         }
         InstructionsRetired = retiredBase + (ulong)count;
         _budget -= count;
         ref MicroOp last = ref ops[count - 1];
         if (!last.SetsEip) Eip = last.NextEip;
     }
+
+    /// <summary>
+    /// Runs compiled blocks one after another, chained, for as long as nothing needs the
+    /// interpreter: no attention, budget for the whole next block, no single step, no
+    /// debugger. Returns the last block run (Run links its successor).
+    /// </summary>
+    DecodedBlock RunCompiled(DecodedBlock block)
+    {
+        while (true)
+        {
+            // As in ExecuteBlock: a shadow covered the boundary before this block, and ends with its first instruction.
+            _interruptShadow = false;
+            _blockRetiredBase = InstructionsRetired;
+            ref MicroOp first = ref MemoryMarshal.GetArrayDataReference(block.Ops);
+            int stoppedAt = block.Compiled!(this, ref first);
+            if (stoppedAt >= 0) { StopAtAttention(ref Unsafe.Add(ref first, stoppedAt), stoppedAt, _blockRetiredBase); return block; }
+            if (_attention != 0 || (_eflags & TF) != 0 || _checkedBlocks) return block;
+            DecodedBlock? next = block.FollowChain(this);
+            if (next?.Compiled is null || next.Count > _budget) return block;
+            block = next;
+        }
+    }
+
+    void Compile(DecodedBlock block)
+    {
+        if (Compiler == BlockCompilation.Background) BlockCompiler.CompileInBackground(block);
+        else if (Compiler == BlockCompilation.Immediate) BlockCompiler.Publish(block);
+    }
+
+    /// <summary>
+    /// Attention stopped the block at op <paramref name="k"/>: a fault undoes the op (its
+    /// EIP is saved, it does not retire), anything else lets it retire.
+    /// </summary>
+    void StopAtAttention(ref MicroOp op, int k, ulong retiredBase)
+    {
+        if (_pendingFault) { InstructionStart = op.Eip; Eip = op.Eip; InstructionsRetired = retiredBase + (ulong)k; _budget -= k; }
+        else
+        {
+            if (!op.SetsEip) Eip = op.NextEip;
+            InstructionsRetired = retiredBase + (ulong)k + 1;
+            _budget -= k + 1;
+        }
+    }
+
+    /// <summary>Whether and how hot blocks are compiled (BlockCompiler.cs); Off for tests of the interpreter alone.</summary>
+    public BlockCompilation Compiler = BlockCompilation.Background;
 
     ulong _blockRetiredBase;
 

@@ -5,6 +5,14 @@
 // CMP, TEST and MOV at 32 bits, INC/DEC, LEA, PUSH/POP, the near branches, MOVZX/MOVSX
 // loads and shifts by an immediate. Semantics are the family handlers' exactly (the
 // vectors run with these on and off); anything else runs through RunLegacy.
+//
+// Each form has two entry points with one name. The body takes its operands as
+// arguments -- register numbers, the immediate, the effective address `ea` -- and is
+// what the block compiler calls with the operands as constants (BlockCompiler.cs binds
+// each parameter to the MicroOp field of the same name). The interpreter's entry
+// point, (Cpu, ref MicroOp), is a one-line adapter that reads them from the MicroOp.
+// A body that computes an effective address takes it as `ea`: it is computed first,
+// before anything the body changes, exactly as the adapter's c.Ea(ref op).
 using System.Runtime.CompilerServices;
 using Iced.Intel;
 using Puppyvisor.Cpu.Decoding;
@@ -13,55 +21,76 @@ namespace Puppyvisor.Cpu;
 
 internal static unsafe class FastOps
 {
+    const MethodImplOptions Inline = MethodImplOptions.AggressiveInlining;
+
     // ---- operands by size -----------------------------------------------------------
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Inline)]
     static uint GetR<TS>(Cpu c, int n) where TS : struct, IOpSize => TS.Bytes == 4 ? c.R(n) : c.GetReg8(n);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Inline)]
     static void SetR<TS>(Cpu c, int n, uint v) where TS : struct, IOpSize
     {
         if (TS.Bytes == 4) c.R(n) = v; else c.SetReg8(n, v);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Inline)]
     static uint Load<TS>(Cpu c, uint ea) where TS : struct, IOpSize => TS.Bytes == 4 ? c.Read32(ea) : c.Read8(ea);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Inline)]
     static bool Store<TS>(Cpu c, uint ea, uint v) where TS : struct, IOpSize => TS.Bytes == 4 ? c.Write32(ea, v) : c.Write8(ea, v);
 
     // ---- dst = dst op src ----------------------------------------------------------
 
-    public static void RegReg<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize
+    public static void RegReg<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
+        RegReg<TOp, TS>(c, op.Dst, op.Src);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void RegReg<TOp, TS>(Cpu c, int dst, int src) where TOp : struct, IBinaryOp where TS : struct, IOpSize
     {
-        uint r = TOp.Apply(c, TOp.IgnoresDestination ? 0 : GetR<TS>(c, op.Dst), GetR<TS>(c, op.Src), TS.Bytes);
-        if (TOp.WritesBack) SetR<TS>(c, op.Dst, r);
+        uint r = TOp.Apply(c, TOp.IgnoresDestination ? 0 : GetR<TS>(c, dst), GetR<TS>(c, src), TS.Bytes);
+        if (TOp.WritesBack) SetR<TS>(c, dst, r);
     }
 
-    public static void RegImm<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize
+    public static void RegImm<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
+        RegImm<TOp, TS>(c, op.Dst, op.Imm);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void RegImm<TOp, TS>(Cpu c, int dst, uint imm) where TOp : struct, IBinaryOp where TS : struct, IOpSize
     {
-        uint r = TOp.Apply(c, TOp.IgnoresDestination ? 0 : GetR<TS>(c, op.Dst), op.Imm, TS.Bytes);
-        if (TOp.WritesBack) SetR<TS>(c, op.Dst, r);
+        uint r = TOp.Apply(c, TOp.IgnoresDestination ? 0 : GetR<TS>(c, dst), imm, TS.Bytes);
+        if (TOp.WritesBack) SetR<TS>(c, dst, r);
     }
 
-    public static void RegMem<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize
+    public static void RegMem<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
+        RegMem<TOp, TS>(c, op.Dst, c.Ea(ref op));
+
+    [MethodImpl(Inline)]
+    public static void RegMem<TOp, TS>(Cpu c, int dst, uint ea) where TOp : struct, IBinaryOp where TS : struct, IOpSize
     {
-        uint b = Load<TS>(c, c.Ea(ref op));
+        uint b = Load<TS>(c, ea);
         if (c.Faulted) return;
-        uint r = TOp.Apply(c, TOp.IgnoresDestination ? 0 : GetR<TS>(c, op.Dst), b, TS.Bytes);
-        if (TOp.WritesBack) SetR<TS>(c, op.Dst, r);
+        uint r = TOp.Apply(c, TOp.IgnoresDestination ? 0 : GetR<TS>(c, dst), b, TS.Bytes);
+        if (TOp.WritesBack) SetR<TS>(c, dst, r);
     }
 
     public static void MemReg<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
-        MemSource<TOp, TS>(c, ref op, GetR<TS>(c, op.Src));
+        MemReg<TOp, TS>(c, c.Ea(ref op), op.Src);
+
+    [MethodImpl(Inline)]
+    public static void MemReg<TOp, TS>(Cpu c, uint ea, int src) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
+        MemSource<TOp, TS>(c, ea, GetR<TS>(c, src));
 
     public static void MemImm<TOp, TS>(Cpu c, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
-        MemSource<TOp, TS>(c, ref op, op.Imm);
+        MemImm<TOp, TS>(c, c.Ea(ref op), op.Imm);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void MemSource<TOp, TS>(Cpu c, ref MicroOp op, uint b) where TOp : struct, IBinaryOp where TS : struct, IOpSize
+    [MethodImpl(Inline)]
+    public static void MemImm<TOp, TS>(Cpu c, uint ea, uint imm) where TOp : struct, IBinaryOp where TS : struct, IOpSize =>
+        MemSource<TOp, TS>(c, ea, imm);
+
+    [MethodImpl(Inline)]
+    static void MemSource<TOp, TS>(Cpu c, uint ea, uint b) where TOp : struct, IBinaryOp where TS : struct, IOpSize
     {
-        uint ea = c.Ea(ref op);
         if (TOp.IgnoresDestination) { Store<TS>(c, ea, b); return; }
         if (TOp.WritesBack && !c.ProbeWrite(ea, TS.Bytes)) return;      // read-modify-write: fault before reading
         uint a = Load<TS>(c, ea);
@@ -71,80 +100,120 @@ internal static unsafe class FastOps
     }
 
     /// <summary>INC/DEC of memory (the same lazy flags as the register forms).</summary>
-    public static void IncDecMem<TS>(Cpu c, ref MicroOp op) where TS : struct, IOpSize
+    public static void IncDecMem<TS>(Cpu c, ref MicroOp op) where TS : struct, IOpSize => IncDecMem<TS>(c, c.Ea(ref op), op.Variant);
+
+    [MethodImpl(Inline)]
+    public static void IncDecMem<TS>(Cpu c, uint ea, int variant) where TS : struct, IOpSize
     {
-        uint ea = c.Ea(ref op);
         if (!c.ProbeWrite(ea, TS.Bytes)) return;
         uint a = Load<TS>(c, ea);
         if (c.Faulted) return;
-        uint r = op.Variant == 0 ? a + 1 : a - 1;
+        uint r = variant == 0 ? a + 1 : a - 1;
         Store<TS>(c, ea, r);
-        c.SetLazyIncDec(op.Variant == 0 ? FlagOp.Inc : FlagOp.Dec, TS.Bytes, a, r);
+        c.SetLazyIncDec(variant == 0 ? FlagOp.Inc : FlagOp.Dec, TS.Bytes, a, r);
     }
 
-    public static void Nop(Cpu c, ref MicroOp op) { }
+    public static void Nop(Cpu c, ref MicroOp op) => Nop(c);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void Nop(Cpu c) { }
 
     /// <summary>CMOVcc r32, r32/m32: a memory source is read (and may fault) whatever the condition.</summary>
-    public static void CmovReg(Cpu c, ref MicroOp op)
+    public static void CmovReg(Cpu c, ref MicroOp op) => CmovReg(c, op.Cond, op.Dst, op.Src);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void CmovReg(Cpu c, int cond, int dst, int src)
     {
-        if (c.Condition(op.Cond)) c.R(op.Dst) = c.R(op.Src);
+        if (c.Condition(cond)) c.R(dst) = c.R(src);
     }
 
-    public static void CmovMem(Cpu c, ref MicroOp op)
+    public static void CmovMem(Cpu c, ref MicroOp op) => CmovMem(c, op.Cond, op.Dst, c.Ea(ref op));
+
+    [MethodImpl(Inline)]
+    public static void CmovMem(Cpu c, int cond, int dst, uint ea)
     {
-        uint v = c.Read32(c.Ea(ref op));
-        if (!c.Faulted && c.Condition(op.Cond)) c.R(op.Dst) = v;
+        uint v = c.Read32(ea);
+        if (!c.Faulted && c.Condition(cond)) c.R(dst) = v;
     }
 
-    public static void SetccReg(Cpu c, ref MicroOp op) => c.SetReg8(op.Dst, c.Condition(op.Cond) ? 1u : 0u);
+    public static void SetccReg(Cpu c, ref MicroOp op) => SetccReg(c, op.Cond, op.Dst);
 
-    public static void PushMem(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline), RegistersOnly]
+    public static void SetccReg(Cpu c, int cond, int dst) => c.SetReg8(dst, c.Condition(cond) ? 1u : 0u);
+
+    public static void PushMem(Cpu c, ref MicroOp op) => PushMem(c, c.Ea(ref op));
+
+    [MethodImpl(Inline)]
+    public static void PushMem(Cpu c, uint ea)
     {
-        uint v = c.Read32(c.Ea(ref op));
+        uint v = c.Read32(ea);
         if (!c.Faulted) Push32(c, v);
     }
 
-    public static void MovzxReg8(Cpu c, ref MicroOp op) => c.R(op.Dst) = c.GetReg8(op.Src);
-    public static void MovsxReg8(Cpu c, ref MicroOp op) => c.R(op.Dst) = (uint)(sbyte)c.GetReg8(op.Src);
-    public static void MovzxReg16(Cpu c, ref MicroOp op) => c.R(op.Dst) = (ushort)c.R(op.Src);
-    public static void MovsxReg16(Cpu c, ref MicroOp op) => c.R(op.Dst) = (uint)(short)c.R(op.Src);
+    public static void MovzxReg8(Cpu c, ref MicroOp op) => MovzxReg8(c, op.Dst, op.Src);
+    public static void MovsxReg8(Cpu c, ref MicroOp op) => MovsxReg8(c, op.Dst, op.Src);
+    public static void MovzxReg16(Cpu c, ref MicroOp op) => MovzxReg16(c, op.Dst, op.Src);
+    public static void MovsxReg16(Cpu c, ref MicroOp op) => MovsxReg16(c, op.Dst, op.Src);
+
+    [MethodImpl(Inline), RegistersOnly] public static void MovzxReg8(Cpu c, int dst, int src) => c.R(dst) = c.GetReg8(src);
+    [MethodImpl(Inline), RegistersOnly] public static void MovsxReg8(Cpu c, int dst, int src) => c.R(dst) = (uint)(sbyte)c.GetReg8(src);
+    [MethodImpl(Inline), RegistersOnly] public static void MovzxReg16(Cpu c, int dst, int src) => c.R(dst) = (ushort)c.R(src);
+    [MethodImpl(Inline), RegistersOnly] public static void MovsxReg16(Cpu c, int dst, int src) => c.R(dst) = (uint)(short)c.R(src);
 
     /// <summary>JMP/CALL through a register or memory (switch tables, function pointers).</summary>
-    public static void JmpReg(Cpu c, ref MicroOp op) => c.Eip = c.R(op.Src);
+    public static void JmpReg(Cpu c, ref MicroOp op) => JmpReg(c, op.Src);
 
-    public static void JmpMem(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline), RegistersOnly]
+    public static void JmpReg(Cpu c, int src) => c.Eip = c.R(src);
+
+    public static void JmpMem(Cpu c, ref MicroOp op) => JmpMem(c, c.Ea(ref op), op.NextEip);
+
+    [MethodImpl(Inline)]
+    public static void JmpMem(Cpu c, uint ea, uint nextEip)
     {
-        uint target = c.Read32(c.Ea(ref op));
-        c.Eip = c.Faulted ? op.NextEip : target;
+        uint target = c.Read32(ea);
+        c.Eip = c.Faulted ? nextEip : target;
     }
 
-    public static void CallReg(Cpu c, ref MicroOp op)
+    public static void CallReg(Cpu c, ref MicroOp op) => CallReg(c, op.Src, op.NextEip);
+
+    [MethodImpl(Inline)]
+    public static void CallReg(Cpu c, int src, uint nextEip)
     {
-        uint target = c.R(op.Src);
-        c.Eip = Push32(c, op.NextEip) ? target : op.NextEip;
+        uint target = c.R(src);
+        c.Eip = Push32(c, nextEip) ? target : nextEip;
     }
 
-    public static void CallMem(Cpu c, ref MicroOp op)
+    public static void CallMem(Cpu c, ref MicroOp op) => CallMem(c, c.Ea(ref op), op.NextEip);
+
+    [MethodImpl(Inline)]
+    public static void CallMem(Cpu c, uint ea, uint nextEip)
     {
-        uint target = c.Read32(c.Ea(ref op));
-        c.Eip = !c.Faulted && Push32(c, op.NextEip) ? target : op.NextEip;
+        uint target = c.Read32(ea);
+        c.Eip = !c.Faulted && Push32(c, nextEip) ? target : nextEip;
     }
 
     /// <summary>IMUL r32, r/m32 [, imm]: the low 32 bits; CF = OF = the product did not fit; the other flags are kept (MulDiv's rule).</summary>
-    public static void ImulReg(Cpu c, ref MicroOp op) => Imul(c, ref op, c.R(op.Src));
+    public static void ImulReg(Cpu c, ref MicroOp op) => ImulReg(c, op.Variant, op.Dst, op.Src, op.Imm);
 
-    public static void ImulMem(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline), RegistersOnly]
+    public static void ImulReg(Cpu c, int variant, int dst, int src, uint imm) => Imul(c, variant, dst, imm, c.R(src));
+
+    public static void ImulMem(Cpu c, ref MicroOp op) => ImulMem(c, op.Variant, op.Dst, c.Ea(ref op), op.Imm);
+
+    [MethodImpl(Inline)]
+    public static void ImulMem(Cpu c, int variant, int dst, uint ea, uint imm)
     {
-        uint b = c.Read32(c.Ea(ref op));
-        if (!c.Faulted) Imul(c, ref op, b);
+        uint b = c.Read32(ea);
+        if (!c.Faulted) Imul(c, variant, dst, imm, b);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Imul(Cpu c, ref MicroOp op, uint b)
+    [MethodImpl(Inline)]
+    static void Imul(Cpu c, int variant, int dst, uint imm, uint b)
     {
-        long product = (long)(int)(op.Variant == 1 ? op.Imm : c.R(op.Dst)) * (int)b;
+        long product = (long)(int)(variant == 1 ? imm : c.R(dst)) * (int)b;
         uint r = (uint)product;
-        c.R(op.Dst) = r;
+        c.R(dst) = r;
         bool overflow = product != (int)r;
         // SF, ZF, AF and PF are undefined and keep their values, as on the hardware (UNDEFINED-FLAGS.md).
         c.SetArithFlags((c.Eflags & ~(Cpu.CF | Cpu.OF)) | (overflow ? Cpu.CF | Cpu.OF : 0));
@@ -152,31 +221,43 @@ internal static unsafe class FastOps
 
     // ---- INC, DEC, LEA ---------------------------------------------------------
 
-    public static void IncReg(Cpu c, ref MicroOp op)
+    public static void IncReg(Cpu c, ref MicroOp op) => IncReg(c, op.Dst);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void IncReg(Cpu c, int dst)
     {
-        ref uint d = ref c.R(op.Dst);
+        ref uint d = ref c.R(dst);
         uint a = d;
         d = a + 1;
         c.SetLazyIncDec(FlagOp.Inc, 4, a, a + 1);
     }
 
-    public static void DecReg(Cpu c, ref MicroOp op)
+    public static void DecReg(Cpu c, ref MicroOp op) => DecReg(c, op.Dst);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void DecReg(Cpu c, int dst)
     {
-        ref uint d = ref c.R(op.Dst);
+        ref uint d = ref c.R(dst);
         uint a = d;
         d = a - 1;
         c.SetLazyIncDec(FlagOp.Dec, 4, a, a - 1);
     }
 
     /// <summary>LEA: the offset only; the compact form never adds a segment base for LEA.</summary>
-    public static void Lea(Cpu c, ref MicroOp op) => c.R(op.Dst) = c.Ea(ref op);
+    public static void Lea(Cpu c, ref MicroOp op) => Lea(c, op.Dst, c.Ea(ref op));
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void Lea(Cpu c, int dst, uint ea) => c.R(dst) = ea;
 
     // ---- the stack ---------------------------------------------------------------
 
-    public static void PushReg(Cpu c, ref MicroOp op) => Push32(c, c.R(op.Src));
-    public static void PushImm(Cpu c, ref MicroOp op) => Push32(c, op.Imm);
+    public static void PushReg(Cpu c, ref MicroOp op) => PushReg(c, op.Src);
+    public static void PushImm(Cpu c, ref MicroOp op) => PushImm(c, op.Imm);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(Inline)] public static void PushReg(Cpu c, int src) => Push32(c, c.R(src));
+    [MethodImpl(Inline)] public static void PushImm(Cpu c, uint imm) => Push32(c, imm);
+
+    [MethodImpl(Inline)]
     static bool Push32(Cpu c, uint value)
     {
         uint esp = c.R(4) - 4;
@@ -185,91 +266,127 @@ internal static unsafe class FastOps
         return true;
     }
 
-    public static void PopReg(Cpu c, ref MicroOp op)
+    public static void PopReg(Cpu c, ref MicroOp op) => PopReg(c, op.Dst);
+
+    [MethodImpl(Inline)]
+    public static void PopReg(Cpu c, int dst)
     {
         uint esp = c.R(4);
         uint v = c.Read32(esp);
         if (c.Faulted) return;
         c.R(4) = esp + 4;
-        c.R(op.Dst) = v;                            // POP ESP: the popped value wins
+        c.R(dst) = v;                               // POP ESP: the popped value wins
     }
 
     // ---- near branches (they set EIP) ---------------------------------------------
 
-    public static void Jmp(Cpu c, ref MicroOp op) => c.Eip = op.Imm;
+    public static void Jmp(Cpu c, ref MicroOp op) => Jmp(c, op.Imm);
 
-    public static void Jcc(Cpu c, ref MicroOp op) => c.Eip = c.Condition(op.Cond) ? op.Imm : op.NextEip;
+    [MethodImpl(Inline), RegistersOnly]
+    public static void Jmp(Cpu c, uint imm) => c.Eip = imm;
 
-    public static void Call(Cpu c, ref MicroOp op)
+    public static void Jcc(Cpu c, ref MicroOp op) => Jcc(c, op.Cond, op.Imm, op.NextEip);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void Jcc(Cpu c, int cond, uint imm, uint nextEip) => c.Eip = c.Condition(cond) ? imm : nextEip;
+
+    public static void Call(Cpu c, ref MicroOp op) => Call(c, op.Imm, op.NextEip);
+
+    [MethodImpl(Inline)]
+    public static void Call(Cpu c, uint imm, uint nextEip)
     {
-        if (Push32(c, op.NextEip)) c.Eip = op.Imm;
-        else c.Eip = op.NextEip;                    // faulted: the fault path resets EIP
+        if (Push32(c, nextEip)) c.Eip = imm;
+        else c.Eip = nextEip;                       // faulted: the fault path resets EIP
     }
 
-    public static void Ret(Cpu c, ref MicroOp op)
+    public static void Ret(Cpu c, ref MicroOp op) => Ret(c, op.Imm, op.NextEip);
+
+    [MethodImpl(Inline)]
+    public static void Ret(Cpu c, uint imm, uint nextEip)
     {
         uint esp = c.R(4);
         uint target = c.Read32(esp);
-        if (c.Faulted) { c.Eip = op.NextEip; return; }
-        c.R(4) = esp + 4 + op.Imm;
+        if (c.Faulted) { c.Eip = nextEip; return; }
+        c.R(4) = esp + 4 + imm;
         c.Eip = target;
     }
 
     // ---- loads that widen, shifts ---------------------------------------------------
 
-    public static void MovzxMem8(Cpu c, ref MicroOp op)
+    public static void MovzxMem8(Cpu c, ref MicroOp op) => MovzxMem8(c, op.Dst, c.Ea(ref op));
+    public static void MovzxMem16(Cpu c, ref MicroOp op) => MovzxMem16(c, op.Dst, c.Ea(ref op));
+    public static void MovsxMem8(Cpu c, ref MicroOp op) => MovsxMem8(c, op.Dst, c.Ea(ref op));
+    public static void MovsxMem16(Cpu c, ref MicroOp op) => MovsxMem16(c, op.Dst, c.Ea(ref op));
+
+    [MethodImpl(Inline)]
+    public static void MovzxMem8(Cpu c, int dst, uint ea)
     {
-        uint v = c.Read8(c.Ea(ref op));
-        if (!c.Faulted) c.R(op.Dst) = v;
+        uint v = c.Read8(ea);
+        if (!c.Faulted) c.R(dst) = v;
     }
 
-    public static void MovzxMem16(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline)]
+    public static void MovzxMem16(Cpu c, int dst, uint ea)
     {
-        uint v = c.Read16(c.Ea(ref op));
-        if (!c.Faulted) c.R(op.Dst) = v;
+        uint v = c.Read16(ea);
+        if (!c.Faulted) c.R(dst) = v;
     }
 
-    public static void MovsxMem8(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline)]
+    public static void MovsxMem8(Cpu c, int dst, uint ea)
     {
-        uint v = c.Read8(c.Ea(ref op));
-        if (!c.Faulted) c.R(op.Dst) = (uint)(sbyte)v;
+        uint v = c.Read8(ea);
+        if (!c.Faulted) c.R(dst) = (uint)(sbyte)v;
     }
 
-    public static void MovsxMem16(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline)]
+    public static void MovsxMem16(Cpu c, int dst, uint ea)
     {
-        uint v = c.Read16(c.Ea(ref op));
-        if (!c.Faulted) c.R(op.Dst) = (uint)(short)v;
+        uint v = c.Read16(ea);
+        if (!c.Faulted) c.R(dst) = (uint)(short)v;
     }
 
     /// <summary>SHL/SHR/SAR r32 by an immediate (masked count 1..31) or by CL; flags stay lazy (FlagOp.Shl...).</summary>
-    public static void ShlImm(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shl, (int)op.Imm);
-    public static void ShrImm(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shr, (int)op.Imm);
-    public static void SarImm(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Sar, (int)op.Imm);
-    public static void ShlCl(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shl, (int)c.R(1) & 31);
-    public static void ShrCl(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Shr, (int)c.R(1) & 31);
-    public static void SarCl(Cpu c, ref MicroOp op) => Shift(c, ref op, FlagOp.Sar, (int)c.R(1) & 31);
+    public static void ShlImm(Cpu c, ref MicroOp op) => ShlImm(c, op.Dst, op.Imm);
+    public static void ShrImm(Cpu c, ref MicroOp op) => ShrImm(c, op.Dst, op.Imm);
+    public static void SarImm(Cpu c, ref MicroOp op) => SarImm(c, op.Dst, op.Imm);
+    public static void ShlCl(Cpu c, ref MicroOp op) => ShlCl(c, op.Dst);
+    public static void ShrCl(Cpu c, ref MicroOp op) => ShrCl(c, op.Dst);
+    public static void SarCl(Cpu c, ref MicroOp op) => SarCl(c, op.Dst);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Shift(Cpu c, ref MicroOp op, FlagOp kind, int n)
+    [MethodImpl(Inline), RegistersOnly] public static void ShlImm(Cpu c, int dst, uint imm) => Shift(c, dst, FlagOp.Shl, (int)imm);
+    [MethodImpl(Inline), RegistersOnly] public static void ShrImm(Cpu c, int dst, uint imm) => Shift(c, dst, FlagOp.Shr, (int)imm);
+    [MethodImpl(Inline), RegistersOnly] public static void SarImm(Cpu c, int dst, uint imm) => Shift(c, dst, FlagOp.Sar, (int)imm);
+    [MethodImpl(Inline), RegistersOnly] public static void ShlCl(Cpu c, int dst) => Shift(c, dst, FlagOp.Shl, (int)c.R(1) & 31);
+    [MethodImpl(Inline), RegistersOnly] public static void ShrCl(Cpu c, int dst) => Shift(c, dst, FlagOp.Shr, (int)c.R(1) & 31);
+    [MethodImpl(Inline), RegistersOnly] public static void SarCl(Cpu c, int dst) => Shift(c, dst, FlagOp.Sar, (int)c.R(1) & 31);
+
+    [MethodImpl(Inline)]
+    static void Shift(Cpu c, int dst, FlagOp kind, int n)
     {
         if (n == 0) return;                                  // a masked count of 0 changes nothing, flags included
-        ref uint d = ref c.R(op.Dst);
+        ref uint d = ref c.R(dst);
         uint a = d;
         d = kind == FlagOp.Shl ? a << n : kind == FlagOp.Shr ? a >> n : (uint)((int)a >> n);
         c.SetLazy(kind, 4, a, (uint)n, d);
     }
 
     /// <summary>ROL/ROR r32 by an immediate or CL: only CF and OF change (OF as ShiftRotate: the hardware's rule above count 1).</summary>
-    public static void RolImm(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: true, (int)op.Imm);
-    public static void RorImm(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: false, (int)op.Imm);
-    public static void RolCl(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: true, (int)c.R(1) & 31);
-    public static void RorCl(Cpu c, ref MicroOp op) => Rotate(c, ref op, left: false, (int)c.R(1) & 31);
+    public static void RolImm(Cpu c, ref MicroOp op) => RolImm(c, op.Dst, op.Imm);
+    public static void RorImm(Cpu c, ref MicroOp op) => RorImm(c, op.Dst, op.Imm);
+    public static void RolCl(Cpu c, ref MicroOp op) => RolCl(c, op.Dst);
+    public static void RorCl(Cpu c, ref MicroOp op) => RorCl(c, op.Dst);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Rotate(Cpu c, ref MicroOp op, bool left, int n)
+    [MethodImpl(Inline), RegistersOnly] public static void RolImm(Cpu c, int dst, uint imm) => Rotate(c, dst, left: true, (int)imm);
+    [MethodImpl(Inline), RegistersOnly] public static void RorImm(Cpu c, int dst, uint imm) => Rotate(c, dst, left: false, (int)imm);
+    [MethodImpl(Inline), RegistersOnly] public static void RolCl(Cpu c, int dst) => Rotate(c, dst, left: true, (int)c.R(1) & 31);
+    [MethodImpl(Inline), RegistersOnly] public static void RorCl(Cpu c, int dst) => Rotate(c, dst, left: false, (int)c.R(1) & 31);
+
+    [MethodImpl(Inline)]
+    static void Rotate(Cpu c, int dst, bool left, int n)
     {
         if (n == 0) return;
-        ref uint d = ref c.R(op.Dst);
+        ref uint d = ref c.R(dst);
         uint r = left ? System.Numerics.BitOperations.RotateLeft(d, n) : System.Numerics.BitOperations.RotateRight(d, n);
         d = r;
         bool cf = left ? (r & 1) != 0 : (r >> 31) != 0;
@@ -278,11 +395,16 @@ internal static unsafe class FastOps
         c.SetArithFlags(flags | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
     }
 
-    public static void NotReg(Cpu c, ref MicroOp op) => c.R(op.Dst) = ~c.R(op.Dst);
+    public static void NotReg(Cpu c, ref MicroOp op) => NotReg(c, op.Dst);
+    public static void NegReg(Cpu c, ref MicroOp op) => NegReg(c, op.Dst);
 
-    public static void NegReg(Cpu c, ref MicroOp op)
+    [MethodImpl(Inline), RegistersOnly]
+    public static void NotReg(Cpu c, int dst) => c.R(dst) = ~c.R(dst);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void NegReg(Cpu c, int dst)
     {
-        ref uint d = ref c.R(op.Dst);
+        ref uint d = ref c.R(dst);
         uint a = d;
         d = 0 - a;
         c.SetLazy(FlagOp.Sub, 4, 0, a, 0 - a);

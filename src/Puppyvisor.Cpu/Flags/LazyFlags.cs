@@ -175,6 +175,7 @@ public sealed partial class Cpu
         return GeneralCondition(cc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]      // a compiled block's constant cc folds the switch
     bool SubCondition(int cc)
     {
         int shift = 32 - 8 * _flagSize;
@@ -191,6 +192,7 @@ public sealed partial class Cpu
         return r ^ ((cc & 1) != 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     bool LogicCondition(int cc)
     {
         int res = (int)(_flagRes << (32 - 8 * _flagSize));         // the result, left-aligned: its sign is SF

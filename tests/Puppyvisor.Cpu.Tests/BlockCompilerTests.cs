@@ -1,0 +1,167 @@
+// The block compiler (Execution/BlockCompiler.cs) changes speed, never behaviour: each
+// program here runs twice, interpreted and with every hot block compiled at once, and
+// must leave the same registers, flags, memory, EIP and retired-instruction count.
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Puppyvisor.Cpu.Tests;
+
+public class BlockCompilerTests
+{
+    const uint Data = CpuTestHarness.DataBase;
+
+    /// <summary>What a run leaves behind, for comparing the two ways of running it.</summary>
+    sealed record Outcome(ExitReason Exit, uint[] Registers, uint Eflags, uint Eip, ulong Retired, string Memory, string Exceptions);
+
+    static Outcome RunBoth(Action<Assembler> program, Action<CpuTestHarness>? setup = null, long budget = 1_000_000,
+        bool expectCompiled = true)
+    {
+        Outcome Run(BlockCompilation mode)
+        {
+            var h = new CpuTestHarness();
+            h.Cpu.Compiler = mode;
+            h.Load(program);
+            setup?.Invoke(h);
+            ExitReason exit = h.Cpu.Run(budget);
+            if (mode == BlockCompilation.Immediate && expectCompiled)
+                Assert.True(CompiledBlocks(h) > 0, "no block was hot enough to be compiled: the test proves nothing");
+            return new Outcome(exit, h.Cpu.Gpr[..8], h.Cpu.Eflags, h.Cpu.Eip, h.Cpu.InstructionsRetired,
+                Convert.ToHexString(h.ReadBytes(Data, 0x200)), string.Join(",", h.Cpu.ExceptionCounts));
+        }
+        Outcome interpreted = Run(BlockCompilation.Off), compiled = Run(BlockCompilation.Immediate);
+        Assert.Equal(interpreted.Exit, compiled.Exit);
+        Assert.Equal(interpreted.Registers, compiled.Registers);
+        Assert.Equal(interpreted.Eflags, compiled.Eflags);
+        Assert.Equal(interpreted.Eip, compiled.Eip);
+        Assert.Equal(interpreted.Retired, compiled.Retired);
+        Assert.Equal(interpreted.Memory, compiled.Memory);
+        Assert.Equal(interpreted.Exceptions, compiled.Exceptions);
+        return compiled;
+    }
+
+    static int CompiledBlocks(CpuTestHarness h)
+    {
+        int n = 0;
+        for (uint eip = CpuTestHarness.CodeBase; eip < h.CodeEnd; eip++)
+            if (h.Cpu.Decode.Peek(eip)?.Compiled is not null) n++;
+        return n;
+    }
+
+    [Fact]
+    public void EveryFastForm_IsCalledWithItsOperandsAsConstants()
+    {
+        // A form without an operand-taking body would still run (through its MicroOp), but slowly.
+        Assert.Equal(["RunLegacy"], BlockCompiler.HandlersWithoutOperandBody());
+    }
+
+    [Fact]
+    public void ALoopOfFastForms_LeavesTheSameStateCompiled()
+    {
+        RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            var func = a.CreateLabel();
+            var done = a.CreateLabel();
+            a.mov(ecx, 300);
+            a.mov(esi, Data);
+            a.Label(ref top);
+            a.add(eax, ecx); a.adc(edx, 3); a.sub(ebx, eax); a.sbb(edi, 1);
+            a.and(eax, 0x7FFF_FFFF); a.or(ebx, ecx); a.xor(edx, eax);
+            a.add(__dword_ptr[esi + ecx * 4 - 0x100], eax); a.sub(eax, __dword_ptr[esi + 8]);
+            a.mov(__byte_ptr[esi + ecx], cl); a.movzx(ebp, __byte_ptr[esi + 3]); a.movsx(ebp, __word_ptr[esi + 4]);
+            a.movzx(ebp, bl); a.movsx(ebp, dx);
+            a.lea(ebp, __dword_ptr[eax + ebx * 8 + 0x11]);
+            a.push(ebp); a.push(0x1234); a.pop(ebp); a.pop(ebp);
+            a.call(func);
+            a.cmp(eax, ebx); a.cmovb(ebp, edx); a.setg(bl); a.cmovne(ebp, __dword_ptr[esi + 12]);
+            a.shl(eax, 3); a.shr(ebx, 1); a.sar(edx, cl); a.rol(edi, 5); a.ror(ebp, cl);
+            a.imul(ebx, eax, 7); a.imul(edx, __dword_ptr[esi + 16]);
+            a.inc(__dword_ptr[esi + 0x40]); a.dec(__byte_ptr[esi + 0x41]); a.not(edi); a.neg(ebx);
+            a.test(eax, 1);
+            a.dec(ecx);
+            a.jnz(top);
+            a.jmp(done);
+            a.Label(ref func);
+            a.mov(__dword_ptr[esi + 0x80], eax);
+            a.ret();
+            a.Label(ref done);
+        });
+    }
+
+    [Fact]
+    public void ALegacyInstructionInACompiledBlock_RetiresOnce()
+    {
+        // BSWAP and CDQ have no fast form: the compiled block calls their family handler,
+        // which synchronises the retired count to its own slot first.
+        Outcome o = RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, 200);
+            a.Label(ref top);
+            a.inc(eax); a.bswap(eax); a.cdq(); a.bswap(eax);
+            a.dec(ecx);
+            a.jnz(top);
+        });
+        Assert.Equal(1 + 200 * 6 + 1ul, o.Retired);        // MOV, the loop, and the final HLT
+    }
+
+    [Fact]
+    public void AFaultInACompiledBlock_SavesItsEip_AndRetiresOnlyTheOpsBeforeIt()
+    {
+        // Stores walk up through memory until they reach a read-only page.
+        RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(esi, Data);
+            a.Label(ref top);
+            a.inc(eax);
+            a.mov(__dword_ptr[esi], eax);
+            a.add(esi, 4);
+            a.jmp(top);
+        }, h => { h.EnablePaging(); h.MakeReadOnly(Data + 0x1000); });
+    }
+
+    [Theory]
+    [InlineData(5000)]
+    [InlineData(5001)]
+    [InlineData(7777)]
+    public void ABudgetEndingInsideABlock_StopsAtThatInstruction(int budget)
+    {
+        // The JMP does not end the block (same page): each block is 32 instructions of the loop.
+        Outcome o = RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.Label(ref top);
+            a.inc(eax); a.add(ebx, eax); a.xor(edx, ebx);
+            a.jmp(top);
+        }, budget: budget);
+        Assert.Equal(ExitReason.BudgetExhausted, o.Exit);
+        Assert.Equal((ulong)budget, o.Retired);
+    }
+
+    [Fact]
+    public void AStoreIntoTheRunningCompiledBlock_TakesEffectAtTheNextInstruction()
+    {
+        // Each round stores 7 to a data byte; in round 101 the CMOVE points the store at the
+        // immediate of the ADD that follows it in the same (by then compiled) block.
+        Action<Assembler> program = a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, 300);
+            a.Label(ref top);
+            a.mov(eax, Data);
+            a.cmp(ecx, 200);
+            a.cmove(eax, edi);
+            a.mov(__byte_ptr[eax], 7);
+            a.add(ebx, 1);                              // 83 C3 01
+            a.dec(ecx);
+            a.jnz(top);
+        };
+        Outcome o = RunBoth(program, h =>
+        {
+            byte[] code = h.ReadBytes(CpuTestHarness.CodeBase, (int)(h.CodeEnd - CpuTestHarness.CodeBase));
+            h.Edi = CpuTestHarness.CodeBase + (uint)code.AsSpan().IndexOf(new byte[] { 0x83, 0xC3, 0x01 }) + 2;
+        });
+        Assert.Equal(100u * 1 + 200u * 7, o.Registers[3]);     // EBX: 100 rounds add 1, the 200 from the patch on add 7
+    }
+}
