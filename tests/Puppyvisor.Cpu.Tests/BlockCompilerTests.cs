@@ -43,7 +43,12 @@ public class BlockCompilerTests
     {
         int n = 0;
         for (uint eip = CpuTestHarness.CodeBase; eip < h.CodeEnd; eip++)
-            if (h.Cpu.Decode.Peek(eip)?.Compiled is not null) n++;
+            if (h.Cpu.Decode.Peek(eip) is { Compiled: not null } block)
+            {
+                n++;
+                // Every op's handler is one the compiler knows (else it falls back to a bare calli).
+                Assert.Equal(0, BlockCompiler.UnknownOps(block));
+            }
         return n;
     }
 
@@ -137,6 +142,38 @@ public class BlockCompilerTests
         }, budget: budget);
         Assert.Equal(ExitReason.BudgetExhausted, o.Exit);
         Assert.Equal((ulong)budget, o.Retired);
+    }
+
+    [Theory]
+    [InlineData(100_000)]
+    [InlineData(12_345)]
+    public void ALoopThatIsOneBlock_GoesRoundInsideTheCompiledCode_UntilTheBudgetEnds(int budget)
+    {
+        Outcome o = RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.Label(ref top);
+            a.add(eax, 3); a.xor(ebx, eax); a.cmp(eax, 0);
+            a.jne(top);
+        }, budget: budget);
+        Assert.Equal(ExitReason.BudgetExhausted, o.Exit);
+        Assert.Equal((ulong)budget, o.Retired);
+    }
+
+    [Fact]
+    public void ALoopThatIsOneBlock_LeavesWhenItsBranchFallsThrough()
+    {
+        Outcome o = RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, 1000);
+            a.Label(ref top);
+            a.add(eax, ecx); a.mov(__dword_ptr[Data + 4], eax);
+            a.dec(ecx);
+            a.jnz(top);
+        });
+        Assert.Equal(1000u * 1001 / 2, o.Registers[0]);
+        Assert.Equal(1 + 1000 * 4 + 1ul, o.Retired);
     }
 
     [Fact]

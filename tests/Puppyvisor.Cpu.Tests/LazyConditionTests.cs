@@ -53,4 +53,34 @@ public class LazyConditionTests
             AssertAgrees(cpu);
         }
     }
+
+    [Theory]
+    [InlineData((int)FlagOp.Add, 4)]
+    [InlineData((int)FlagOp.Add, 1)]
+    [InlineData((int)FlagOp.Inc, 4)]
+    [InlineData((int)FlagOp.Dec, 4)]
+    [InlineData((int)FlagOp.Dec, 2)]
+    [InlineData((int)FlagOp.Shl, 4)]
+    [InlineData((int)FlagOp.Sar, 4)]
+    public void AfterAnyOtherLazyOperation_EveryConditionAgreesWithTheFlags(int operation, int size)
+    {
+        var op = (FlagOp)operation;
+        var cpu = new Cpu(new PhysicalMemory(1 << 20), NullCpuHost.Instance);
+        uint mask = (uint)((1UL << (8 * size)) - 1);
+        foreach (var (a, b) in Operands())
+        {
+            uint x = a & mask, count = (b & 31) | 1;
+            uint result = op switch
+            {
+                FlagOp.Add => x + (b & mask),
+                FlagOp.Inc => x + 1,
+                FlagOp.Dec => x - 1,
+                FlagOp.Shl => x << (int)count,
+                _ => (uint)((int)x >> (int)count),
+            };
+            uint src = op is FlagOp.Shl or FlagOp.Sar ? count : op == FlagOp.Add ? b & mask : 1;
+            cpu.SetLazy(op, size, x, src, result);
+            AssertAgrees(cpu);
+        }
+    }
 }

@@ -174,6 +174,15 @@ public static unsafe class BlockCompiler
                 yield return [t, .. rest];
     }
 
+    /// <summary>How many of <paramref name="block"/>'s ops the compiler would call through a bare function pointer (tests: none).</summary>
+    internal static int UnknownOps(DecodedBlock block)
+    {
+        int n = 0;
+        for (int k = 0; k < block.Count; k++)
+            if (!Forms.ContainsKey((nint)block.Ops[k].Execute)) n++;
+        return n;
+    }
+
     /// <summary>The FastOps handlers the compiler can only call through their MicroOp (tests: just RunLegacy).</summary>
     internal static string[] HandlersWithoutOperandBody() =>
         Forms.Values.Where(f => !f.TakesOperands).Select(f => f.Body.Name).Distinct().Order().ToArray();
@@ -194,6 +203,15 @@ public static unsafe class BlockCompiler
                 throw new InvalidOperationException($"FastOps.{method.Name}: no MicroOp field for parameter '{p.Name}'");
             il.Emit(OpCodes.Ldc_I4, unchecked((int)Convert.ToUInt32(field.GetValue(op))));
         }
+    }
+
+    /// <summary>True when the block ends in a direct branch to its own start and has only fast forms.</summary>
+    static bool LoopsToItself(DecodedBlock block)
+    {
+        for (int k = 0; k < block.Count; k++)
+            if (!Forms.TryGetValue((nint)block.Ops[k].Execute, out Form f) || !f.TakesOperands) return false;
+        ref MicroOp last = ref block.Ops[block.Count - 1];
+        return last.Imm == block.Linear && Forms[(nint)last.Execute].Body.Name is nameof(FastOps.Jcc) or nameof(FastOps.Jmp);
     }
 
     public static CompiledBlock Compile(DecodedBlock block)
@@ -270,6 +288,31 @@ public static unsafe class BlockCompiler
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldc_I4, unchecked((int)last.NextEip));
             il.Emit(OpCodes.Stfld, EipField);
+        }
+        if (LoopsToItself(block))
+        {
+            // A loop that is one block (the branch at its end goes back to its start) goes round
+            // here, without returning, while the interpreter's loop would do the same: the branch
+            // was taken, nothing needs attention and the budget covers another whole round. Its
+            // ops are all fast forms, so nothing in it changes the mode, the mappings or TF.
+            Label done = il.DefineLabel();
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, EipField);
+            il.Emit(OpCodes.Ldc_I4, unchecked((int)block.Linear));
+            il.Emit(OpCodes.Bne_Un, done);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, AttentionField);
+            il.Emit(OpCodes.Brtrue, done);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, BudgetField);
+            il.Emit(OpCodes.Ldc_I8, (long)block.Count);
+            il.Emit(OpCodes.Blt, done);
+            il.Emit(OpCodes.Ldarg_1);                           // the next round's base
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Ldfld, RetiredField);
+            il.Emit(OpCodes.Stfld, RetiredBaseField);
+            il.Emit(OpCodes.Br, real);
+            il.MarkLabel(done);
         }
         il.Emit(OpCodes.Ldc_I4_M1);
         il.Emit(OpCodes.Ret);

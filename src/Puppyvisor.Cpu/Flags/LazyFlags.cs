@@ -172,6 +172,8 @@ public sealed partial class Cpu
     {
         if (_flagOp == FlagOp.Sub) return SubCondition(cc);
         if (_flagOp == FlagOp.Logic) return LogicCondition(cc);
+        // E/NE after anything lazy (DEC ECX; JNZ): ZF is the result being zero, whatever the operation.
+        if ((cc >> 1) == 2 && _flagOp != FlagOp.None) return ((_flagRes & _flagMask) == 0) ^ ((cc & 1) != 0);
         return GeneralCondition(cc);
     }
 
