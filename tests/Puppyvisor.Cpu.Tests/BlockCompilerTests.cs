@@ -94,16 +94,55 @@ public class BlockCompilerTests
     }
 
     [Fact]
+    public void MulDivDoubleShiftsAnd16BitForms_LeaveTheSameStateCompiled()
+    {
+        RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, 250);
+            a.mov(esi, Data);
+            a.mov(ebx, 0x1234_5677);
+            a.Label(ref top);
+            a.mov(eax, ecx); a.mul(ebx); a.mov(edi, edx);
+            a.xor(edx, edx); a.mov(eax, ebx); a.or(ecx, 0); a.div(ecx);
+            a.mul(__dword_ptr[esi + 8]); a.mov(edx, 3); a.div(__dword_ptr[esi + 0x20]);
+            a.shld(edi, eax, 7); a.shrd(ebp, ebx, cl); a.bswap(ebp);
+            a.add(ax, bx); a.mov(__word_ptr[esi + ecx * 2], ax); a.sub(__word_ptr[esi + 2], 0x7F0);
+            a.cmp(dx, 5); a.adc(di, __word_ptr[esi + 6]);
+            a.add(ebx, 0x1001);
+            a.dec(ecx);
+            a.jnz(top);
+        }, h => { h.Write32(Data + 8, 0x9E37_79B9); h.Write32(Data + 0x20, 0xFFFF_FFF1); });
+    }
+
+    [Fact]
+    public void ADivideErrorInACompiledBlock_IsDeliveredWithItsEip()
+    {
+        // ECX counts down to 0; the DIV by ECX in the compiled loop body faults on the last round.
+        RunBoth(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, 2000);
+            a.Label(ref top);
+            a.dec(ecx);
+            a.mov(eax, 1000); a.xor(edx, edx);
+            a.div(ecx);
+            a.add(ebx, eax);
+            a.jmp(top);
+        });
+    }
+
+    [Fact]
     public void ALegacyInstructionInACompiledBlock_RetiresOnce()
     {
-        // BSWAP and CDQ have no fast form: the compiled block calls their family handler,
+        // XCHG and CDQ have no fast form: the compiled block calls their family handler,
         // which synchronises the retired count to its own slot first.
         Outcome o = RunBoth(a =>
         {
             var top = a.CreateLabel();
             a.mov(ecx, 200);
             a.Label(ref top);
-            a.inc(eax); a.bswap(eax); a.cdq(); a.bswap(eax);
+            a.inc(eax); a.xchg(eax, ebx); a.cdq(); a.xchg(eax, ebx);
             a.dec(ecx);
             a.jnz(top);
         });

@@ -142,6 +142,23 @@ internal static unsafe class MicroOpBuilder
                     _ => byCl ? &FastOps.ShlCl : &FastOps.ShlImm,
                 };
                 return true;
+            case Mnemonic.Mul or Mnemonic.Div when insn.OpCount == 1 && Cpu.OperandSize(ref insn, 0) == 4:
+                bool mul = insn.Mnemonic == Mnemonic.Mul;
+                if (insn.Op0Kind == OpKind.Register) { op.Src = Num(insn.Op0Register); op.Execute = mul ? &FastOps.MulReg : &FastOps.DivReg; return true; }
+                if (insn.Op0Kind == OpKind.Memory && Memory(ref insn, ref op)) { op.Execute = mul ? &FastOps.MulMem : &FastOps.DivMem; return true; }
+                return false;
+            case Mnemonic.Shld or Mnemonic.Shrd when insn.Op0Kind == OpKind.Register && IsGpr32(insn.Op0Register):
+                op.Dst = Num(insn.Op0Register); op.Src = Num(insn.Op1Register);
+                bool shldByCl = insn.Op2Kind == OpKind.Register;       // CL
+                if (!shldByCl) op.Imm = (uint)insn.GetImmediate(2) & 31u;
+                op.Execute = insn.Mnemonic == Mnemonic.Shld
+                    ? (shldByCl ? &FastOps.ShldCl : &FastOps.ShldImm)
+                    : (shldByCl ? &FastOps.ShrdCl : &FastOps.ShrdImm);
+                return true;
+            case Mnemonic.Bswap when IsGpr32(insn.Op0Register):
+                op.Dst = Num(insn.Op0Register);
+                op.Execute = &FastOps.BswapReg;
+                return true;
             case Mnemonic.Not or Mnemonic.Neg when insn.Op0Kind == OpKind.Register && IsGpr32(insn.Op0Register):
                 op.Dst = Num(insn.Op0Register);
                 op.Execute = insn.Mnemonic == Mnemonic.Not ? &FastOps.NotReg : &FastOps.NegReg;
@@ -175,31 +192,38 @@ internal static unsafe class MicroOpBuilder
         return size switch
         {
             4 => Binary<TOp, Size32>(ref insn, ref op),
+            2 => Binary<TOp, Size16>(ref insn, ref op),
             1 => Binary<TOp, Size8>(ref insn, ref op),
             _ => false,
         };
     }
 
-    static bool IsGpr(Register r, int size) => size == 4 ? IsGpr32(r) : r >= Register.AL && r <= Register.BH;
+    static bool IsGpr(Register r, int size) => size switch
+    {
+        4 => IsGpr32(r),
+        2 => r >= Register.AX && r <= Register.DI,
+        _ => r >= Register.AL && r <= Register.BH,
+    };
 
     static bool Binary<TOp, TS>(ref Instruction insn, ref MicroOp op) where TOp : struct, IBinaryOp where TS : struct, IOpSize
     {
         int size = TS.Bytes;
         OpKind k0 = insn.Op0Kind, k1 = insn.Op1Kind;
-        bool imm1 = k1 is OpKind.Immediate32 or OpKind.Immediate8to32 or OpKind.Immediate8;
+        bool imm1 = k1 is OpKind.Immediate32 or OpKind.Immediate8to32 or OpKind.Immediate16 or OpKind.Immediate8to16 or OpKind.Immediate8;
+        uint sizeMask = (uint)((1UL << (8 * size)) - 1);             // Iced sign-extends imm8 to 64 bits
         if (k0 == OpKind.Register)
         {
             if (!IsGpr(insn.Op0Register, size)) return false;
             op.Dst = Num(insn.Op0Register);
             if (k1 == OpKind.Register && IsGpr(insn.Op1Register, size)) { op.Src = Num(insn.Op1Register); op.Execute = &FastOps.RegReg<TOp, TS>; return true; }
-            if (imm1) { op.Imm = (uint)insn.GetImmediate(1); op.Execute = &FastOps.RegImm<TOp, TS>; return true; }
+            if (imm1) { op.Imm = (uint)insn.GetImmediate(1) & sizeMask; op.Execute = &FastOps.RegImm<TOp, TS>; return true; }
             if (k1 == OpKind.Memory && insn.MemorySize.GetSize() == size && Memory(ref insn, ref op)) { op.Execute = &FastOps.RegMem<TOp, TS>; return true; }
             return false;
         }
         if (k0 == OpKind.Memory && insn.MemorySize.GetSize() == size && Memory(ref insn, ref op))
         {
             if (k1 == OpKind.Register && IsGpr(insn.Op1Register, size)) { op.Src = Num(insn.Op1Register); op.Execute = &FastOps.MemReg<TOp, TS>; return true; }
-            if (imm1) { op.Imm = (uint)insn.GetImmediate(1); op.Execute = &FastOps.MemImm<TOp, TS>; return true; }
+            if (imm1) { op.Imm = (uint)insn.GetImmediate(1) & sizeMask; op.Execute = &FastOps.MemImm<TOp, TS>; return true; }
         }
         return false;
     }

@@ -86,6 +86,17 @@ public sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool Write16(uint linear, uint value)
+    {
+        if (linear + 2ul <= _directWriteEnd && (_codePages[linear >> 12] | _codePages[(linear + 1) >> 12]) == 0)
+        {
+            Unsafe.WriteUnaligned(_ram + linear, (ushort)value);
+            return true;
+        }
+        return WriteSlow(linear, 2, value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool Write8(uint linear, uint value)
     {
         if (linear + 1ul <= _directWriteEnd && _codePages[linear >> 12] == 0)
@@ -122,6 +133,7 @@ public sealed unsafe partial class Cpu
         if ((linear & 0xFFF) <= 0x1000 - size && ((_cr0 & CR0_PG) == 0 || Translate(linear, AccessKind.Write, out pa)) && pa <= Memory.Size - size)
         {
             if (size == 4) Unsafe.WriteUnaligned(_ram + pa, value);
+            else if (size == 2) Unsafe.WriteUnaligned(_ram + pa, (ushort)value);
             else _ram[pa] = (byte)value;
             NoteWrite(pa, size);
             return true;

@@ -26,19 +26,24 @@ internal static unsafe class FastOps
     // ---- operands by size -----------------------------------------------------------
 
     [MethodImpl(Inline)]
-    static uint GetR<TS>(Cpu c, int n) where TS : struct, IOpSize => TS.Bytes == 4 ? c.R(n) : c.GetReg8(n);
+    static uint GetR<TS>(Cpu c, int n) where TS : struct, IOpSize =>
+        TS.Bytes == 4 ? c.R(n) : TS.Bytes == 2 ? (ushort)c.R(n) : c.GetReg8(n);
 
     [MethodImpl(Inline)]
     static void SetR<TS>(Cpu c, int n, uint v) where TS : struct, IOpSize
     {
-        if (TS.Bytes == 4) c.R(n) = v; else c.SetReg8(n, v);
+        if (TS.Bytes == 4) c.R(n) = v;
+        else if (TS.Bytes == 2) c.R(n) = (c.R(n) & 0xFFFF_0000u) | (ushort)v;
+        else c.SetReg8(n, v);
     }
 
     [MethodImpl(Inline)]
-    static uint Load<TS>(Cpu c, uint ea) where TS : struct, IOpSize => TS.Bytes == 4 ? c.Read32(ea) : c.Read8(ea);
+    static uint Load<TS>(Cpu c, uint ea) where TS : struct, IOpSize =>
+        TS.Bytes == 4 ? c.Read32(ea) : TS.Bytes == 2 ? c.Read16(ea) : c.Read8(ea);
 
     [MethodImpl(Inline)]
-    static bool Store<TS>(Cpu c, uint ea, uint v) where TS : struct, IOpSize => TS.Bytes == 4 ? c.Write32(ea, v) : c.Write8(ea, v);
+    static bool Store<TS>(Cpu c, uint ea, uint v) where TS : struct, IOpSize =>
+        TS.Bytes == 4 ? c.Write32(ea, v) : TS.Bytes == 2 ? c.Write16(ea, v) : c.Write8(ea, v);
 
     // ---- dst = dst op src ----------------------------------------------------------
 
@@ -409,6 +414,82 @@ internal static unsafe class FastOps
         d = 0 - a;
         c.SetLazy(FlagOp.Sub, 4, 0, a, 0 - a);
     }
+
+    // ---- MUL and DIV of EDX:EAX, SHLD/SHRD, BSWAP ---------------------------------------
+
+    public static void MulReg(Cpu c, ref MicroOp op) => MulReg(c, op.Src);
+    public static void MulMem(Cpu c, ref MicroOp op) => MulMem(c, c.Ea(ref op));
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void MulReg(Cpu c, int src) => Mul(c, c.R(src));
+
+    [MethodImpl(Inline)]
+    public static void MulMem(Cpu c, uint ea)
+    {
+        uint v = c.Read32(ea);
+        if (!c.Faulted) Mul(c, v);
+    }
+
+    /// <summary>MUL r/m32: EDX:EAX = EAX * src, unsigned; the flags as MulDiv's MUL.</summary>
+    [MethodImpl(Inline)]
+    static void Mul(Cpu c, uint v)
+    {
+        ulong product = (ulong)c.R(0) * v;
+        c.R(0) = (uint)product;
+        c.R(2) = (uint)(product >> 32);
+        Instructions.MulDiv.SetMulFlags(c, (product >> 32) != 0);
+    }
+
+    public static void DivReg(Cpu c, ref MicroOp op) => DivReg(c, op.Src);
+    public static void DivMem(Cpu c, ref MicroOp op) => DivMem(c, c.Ea(ref op));
+
+    [MethodImpl(Inline)]
+    public static void DivReg(Cpu c, int src) => Div(c, c.R(src));            // not RegistersOnly: #DE
+
+    [MethodImpl(Inline)]
+    public static void DivMem(Cpu c, uint ea)
+    {
+        uint v = c.Read32(ea);
+        if (!c.Faulted) Div(c, v);
+    }
+
+    /// <summary>DIV r/m32: EAX = EDX:EAX / src, EDX = the remainder; #DE for 0 or a quotient over 32 bits (as MulDiv's DIV).</summary>
+    [MethodImpl(Inline)]
+    static void Div(Cpu c, uint divisor)
+    {
+        ulong dividend = ((ulong)c.R(2) << 32) | c.R(0);
+        if (divisor == 0 || (dividend >> 32) >= divisor) { c.RaiseFault(Vector.DivideError); return; }
+        c.R(0) = (uint)(dividend / divisor);
+        c.R(2) = (uint)(dividend % divisor);
+        Instructions.MulDiv.SetDivFlags(c);
+    }
+
+    public static void ShldImm(Cpu c, ref MicroOp op) => ShldImm(c, op.Dst, op.Src, op.Imm);
+    public static void ShrdImm(Cpu c, ref MicroOp op) => ShrdImm(c, op.Dst, op.Src, op.Imm);
+    public static void ShldCl(Cpu c, ref MicroOp op) => ShldCl(c, op.Dst, op.Src);
+    public static void ShrdCl(Cpu c, ref MicroOp op) => ShrdCl(c, op.Dst, op.Src);
+
+    [MethodImpl(Inline), RegistersOnly] public static void ShldImm(Cpu c, int dst, int src, uint imm) => DoubleShift(c, dst, src, (int)imm, left: true);
+    [MethodImpl(Inline), RegistersOnly] public static void ShrdImm(Cpu c, int dst, int src, uint imm) => DoubleShift(c, dst, src, (int)imm, left: false);
+    [MethodImpl(Inline), RegistersOnly] public static void ShldCl(Cpu c, int dst, int src) => DoubleShift(c, dst, src, (int)c.R(1) & 31, left: true);
+    [MethodImpl(Inline), RegistersOnly] public static void ShrdCl(Cpu c, int dst, int src) => DoubleShift(c, dst, src, (int)c.R(1) & 31, left: false);
+
+    /// <summary>SHLD/SHRD r32, r32 by a masked count; 0 changes nothing (ShiftRotate's rules).</summary>
+    [MethodImpl(Inline)]
+    static void DoubleShift(Cpu c, int dst, int src, int count, bool left)
+    {
+        if (count == 0) return;
+        uint d = c.R(dst), s = c.R(src);
+        uint result = left ? Instructions.ShiftRotate.Shld(32, d, s, count, out bool cf, out bool of)
+                           : Instructions.ShiftRotate.Shrd(32, d, s, count, out cf, out of);
+        c.R(dst) = result;
+        c.SetArithFlags(Instructions.ShiftRotate.ShiftFlags(result, 4, cf, of));
+    }
+
+    public static void BswapReg(Cpu c, ref MicroOp op) => BswapReg(c, op.Dst);
+
+    [MethodImpl(Inline), RegistersOnly]
+    public static void BswapReg(Cpu c, int dst) => c.R(dst) = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(c.R(dst));
 
     // ---- everything else -----------------------------------------------------------
 

@@ -9,6 +9,7 @@ namespace Puppyvisor.Cpu;
 /// <summary>An operand size, as a type, so each body is compiled once per size.</summary>
 internal interface IOpSize { static abstract int Bytes { get; } }
 internal struct Size8 : IOpSize { public static int Bytes => 1; }
+internal struct Size16 : IOpSize { public static int Bytes => 2; }
 internal struct Size32 : IOpSize { public static int Bytes => 4; }
 
 /// <summary>A two-operand operation: result and flags from (a, b) at <c>size</c> bytes.</summary>

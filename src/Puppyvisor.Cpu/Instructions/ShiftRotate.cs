@@ -6,6 +6,7 @@
 // and OF only. Undefined flags (tests/vectors/UNDEFINED-FLAGS.md), as the vectors' AMD CPU
 // leaves them: AF = 1 after every shift with a nonzero count; OF for counts above 1 as
 // each handler says (mostly the SDM's count-1 expression evaluated on the final values).
+using System.Runtime.CompilerServices;
 using Iced.Intel;
 using static Iced.Intel.Code;
 
@@ -54,8 +55,12 @@ internal static unsafe class ShiftRotate
     static void Finish(Cpu cpu, ref Instruction insn, int bits, uint result, bool cf, bool of)
     {
         cpu.WriteOperand(ref insn, 0, bits / 8, result);
-        cpu.SetArithFlags(Cpu.ZspFlags(result, bits / 8) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+        cpu.SetArithFlags(ShiftFlags(result, bits / 8, cf, of));
     }
+
+    /// <summary>The flags a shift leaves: SF/ZF/PF from the result, AF set, CF and OF as given.</summary>
+    internal static uint ShiftFlags(uint result, int size, bool cf, bool of) =>
+        Cpu.ZspFlags(result, size) | Cpu.AF | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0);
 
     /// <summary>Rotates: only CF and OF change.</summary>
     static void FinishRotate(Cpu cpu, ref Instruction insn, int bits, uint result, bool cf, bool of)
@@ -159,12 +164,20 @@ internal static unsafe class ShiftRotate
     static void Shld(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint dest, out int count)) return;
-        uint src = cpu.GetRegister(insn.Op1Register);
+        uint result = Shld(bits, dest, cpu.GetRegister(insn.Op1Register), count, out bool cf, out bool of);
+        Finish(cpu, ref insn, bits, result, cf, of);
+    }
+
+    /// <summary>SHLD's result, CF and OF for a count of 1-31 (also the fast form's, FastOps.cs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint Shld(int bits, uint dest, uint src, int count, out bool cf, out bool of)
+    {
         ulong t = bits == 32 ? ((ulong)dest << 32) | src : ((ulong)dest << 32) | ((ulong)src << 16) | dest;
         int width = bits == 32 ? 64 : 48;
         uint result = (uint)((t << count) >> 32) & Mask(bits);
-        bool cf = ((t >> (width - count)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, bits == 16 && count == 16 ? cf : Msb(result, bits) ^ cf);
+        cf = ((t >> (width - count)) & 1) != 0;
+        of = bits == 16 && count == 16 ? cf : Msb(result, bits) ^ cf;
+        return result;
     }
 
     /// <summary>
@@ -174,10 +187,18 @@ internal static unsafe class ShiftRotate
     static void Shrd(Cpu cpu, ref Instruction insn)
     {
         if (!Begin(cpu, ref insn, out int bits, out uint dest, out int count)) return;
-        uint src = cpu.GetRegister(insn.Op1Register);
+        uint result = Shrd(bits, dest, cpu.GetRegister(insn.Op1Register), count, out bool cf, out bool of);
+        Finish(cpu, ref insn, bits, result, cf, of);
+    }
+
+    /// <summary>SHRD's result, CF and OF for a count of 1-31 (also the fast form's, FastOps.cs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint Shrd(int bits, uint dest, uint src, int count, out bool cf, out bool of)
+    {
         ulong t = bits == 32 ? ((ulong)src << 32) | dest : ((ulong)dest << 32) | ((ulong)src << 16) | dest;
         uint result = (uint)(t >> count) & Mask(bits);
-        bool cf = ((t >> (count - 1)) & 1) != 0;
-        Finish(cpu, ref insn, bits, result, cf, Msb(result, bits) ^ Msb(result, bits - 1));
+        cf = ((t >> (count - 1)) & 1) != 0;
+        of = Msb(result, bits) ^ Msb(result, bits - 1);
+        return result;
     }
 }
