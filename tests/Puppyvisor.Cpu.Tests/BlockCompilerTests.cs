@@ -215,6 +215,53 @@ public class BlockCompilerTests
         Assert.Equal(1 + 1000 * 4 + 1ul, o.Retired);
     }
 
+    /// <summary>
+    /// A loop whose body is two blocks: a JZ, taken one round in eight, and the block it
+    /// falls through to, which ends in the JNZ back to the top.
+    /// </summary>
+    static void LoopOfTwoBlocks(Assembler a, uint store)
+    {
+        var top = a.CreateLabel();
+        var skip = a.CreateLabel();
+        a.mov(ecx, 2000);
+        a.mov(esi, store);
+        a.Label(ref top);
+        a.add(eax, ecx);
+        a.test(ecx, 7);
+        a.jz(skip);
+        a.add(ebx, eax);
+        a.mov(__dword_ptr[esi], ebx);
+        a.add(esi, 4);
+        a.Label(ref skip);
+        a.dec(ecx);
+        a.jnz(top);
+    }
+
+    [Fact]
+    public void ALoopOfTwoCompiledBlocks_LeavesTheSameState()
+    {
+        Outcome o = RunBoth(a => LoopOfTwoBlocks(a, Data + 0x100));
+        Assert.Equal(2000u * 2001 / 2, o.Registers[0]);
+    }
+
+    [Theory]
+    [InlineData(3000)]
+    [InlineData(3001)]
+    [InlineData(4567)]
+    public void ABudgetEndingInALoopOfTwoCompiledBlocks_StopsAtThatInstruction(int budget)
+    {
+        Outcome o = RunBoth(a => LoopOfTwoBlocks(a, Data + 0x100), budget: budget);
+        Assert.Equal(ExitReason.BudgetExhausted, o.Exit);
+        Assert.Equal((ulong)budget, o.Retired);
+    }
+
+    [Fact]
+    public void AFaultInTheSecondBlockOfACompiledLoop_SavesItsEip()
+    {
+        // The stores walk up into a read-only page.
+        RunBoth(a => LoopOfTwoBlocks(a, Data + 0xE00), h => { h.EnablePaging(); h.MakeReadOnly(Data + 0x1000); });
+    }
+
     [Fact]
     public void AStoreIntoTheRunningCompiledBlock_TakesEffectAtTheNextInstruction()
     {

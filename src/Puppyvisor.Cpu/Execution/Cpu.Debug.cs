@@ -111,17 +111,7 @@ public sealed partial class Cpu
             }
             InstructionStart = op.Eip;
             op.Execute(this, ref op);
-            if (_attention != 0)
-            {
-                if (_pendingFault) { Eip = op.Eip; _budget -= k; }
-                else
-                {
-                    if (!op.SetsEip) Eip = op.NextEip;
-                    InstructionsRetired = retiredBase + (ulong)k + 1;
-                    _budget -= k + 1;
-                }
-                return;
-            }
+            if (_attention != 0) { StopAtAttention(ref op, k, retiredBase); return; }
             if (!op.SetsEip) Eip = op.NextEip;
         }
         InstructionsRetired = retiredBase + (ulong)count;
