@@ -3,18 +3,21 @@
 // The interpreter (Cpu.Run.cs) pays, for every guest instruction, a trip round its loop
 // and an indirect call into the op's handler, and the handler can keep nothing in
 // registers from one instruction to the next. A block that has run HotThreshold times
-// is worth more: it is compiled into a DynamicMethod that calls each op's handler
-// directly, one after the other, with the op's address as a constant. The .NET JIT then
-// inlines the fast forms (FastOps.cs) into one body, so a block of register arithmetic
-// becomes straight-line machine code, the way QEMU's TCG chains translated ops.
+// is worth more: it is compiled into a DynamicMethod that calls each fast form's body
+// (FastOps.cs) directly, one after the other, with the op's operands as constants. The
+// .NET JIT inlines the bodies into one method and folds the constants, so a block of
+// register arithmetic becomes straight-line machine code, the way QEMU's TCG turns a
+// block into host code. A block that ends by branching back to its own start goes
+// round inside the method.
 //
-// Nothing about the semantics changes: the handlers are the same, on the same MicroOps,
-// in the same order. After every op that can fault, exit or write memory, the compiled
-// code looks at the attention word, exactly as the interpreter does, and returns that
-// op's index, so ExecuteBlock finishes the bookkeeping (saved EIP, retired count,
-// budget) as it always has. Ops marked [RegistersOnly] touch nothing but registers and
-// flags, cannot raise attention, and need no check. An op whose handler is unknown here
-// is called through its function pointer, which is slower but still right.
+// Nothing about the semantics changes: the bodies are the interpreter's, in the same
+// order, on the same operands. After every op that can fault, exit or write memory, the
+// compiled code looks at the attention word, exactly as the interpreter does, and
+// returns that op's index, so the caller finishes the bookkeeping (saved EIP, retired
+// count, budget: Cpu.StopAtAttention) as it always has. Ops marked [RegistersOnly]
+// touch nothing but registers and flags, cannot raise attention, and need no check. An
+// op without a body (RunLegacy) is called on its MicroOp; one whose handler is unknown
+// here, through its function pointer, which is slower but still right.
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
@@ -43,7 +46,7 @@ public static unsafe class BlockCompiler
 
     // ---- compiling in the background ---------------------------------------------------
     //
-    // The JIT takes a fraction of a millisecond per block; the guest should not wait for it.
+    // The JIT takes a few milliseconds per block; the guest should not wait for it.
     // A hot block is queued, one background thread compiles the queue, and the block runs in
     // the interpreter until its Compiled field is published. Which run of a block is the first
     // compiled one then depends on the host's timing -- but nothing the guest can see does,
@@ -214,6 +217,17 @@ public static unsafe class BlockCompiler
         return last.Imm == block.Linear && Forms[(nint)last.Execute].Body.Name is nameof(FastOps.Jcc) or nameof(FastOps.Jmp);
     }
 
+    /// <summary>cpu.<paramref name="target"/> = cpu.<paramref name="source"/> (+ or -) <paramref name="count"/>, in 64 bits.</summary>
+    static void EmitSetFromField(ILGenerator il, FieldInfo target, FieldInfo source, OpCode op, int count)
+    {
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Ldfld, source);
+        il.Emit(OpCodes.Ldc_I8, (long)count);
+        il.Emit(op);
+        il.Emit(OpCodes.Stfld, target);
+    }
+
     public static CompiledBlock Compile(DecodedBlock block)
     {
         // The first parameter is the delegate's target, always null: a delegate closed over its
@@ -270,18 +284,8 @@ public static unsafe class BlockCompiler
         }
         // The whole block ran: retire it and leave EIP after it, as ExecuteBlock's end does
         // (from the block's base: a legacy op has synchronised the count to its own slot).
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Ldfld, RetiredBaseField);
-        il.Emit(OpCodes.Ldc_I8, (long)block.Count);
-        il.Emit(OpCodes.Add);
-        il.Emit(OpCodes.Stfld, RetiredField);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Dup);
-        il.Emit(OpCodes.Ldfld, BudgetField);
-        il.Emit(OpCodes.Ldc_I8, (long)block.Count);
-        il.Emit(OpCodes.Sub);
-        il.Emit(OpCodes.Stfld, BudgetField);
+        EmitSetFromField(il, RetiredField, RetiredBaseField, OpCodes.Add, block.Count);
+        EmitSetFromField(il, BudgetField, BudgetField, OpCodes.Sub, block.Count);
         ref MicroOp last = ref block.Ops[block.Count - 1];
         if (!last.SetsEip)
         {
