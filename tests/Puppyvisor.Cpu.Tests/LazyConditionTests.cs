@@ -83,4 +83,27 @@ public class LazyConditionTests
             AssertAgrees(cpu);
         }
     }
+
+    [Theory]
+    [InlineData((int)FlagOp.Add, 4)]
+    [InlineData((int)FlagOp.Sub, 1)]
+    [InlineData((int)FlagOp.Logic, 2)]
+    [InlineData((int)FlagOp.Inc, 4)]
+    [InlineData((int)FlagOp.Dec, 1)]
+    [InlineData((int)FlagOp.Shl, 4)]
+    [InlineData((int)FlagOp.Shr, 4)]
+    public void SzapFlags_AreTheMaterialisedSfZfAfPf(int operation, int size)
+    {
+        // Rotates, MUL and IMUL keep these four and replace CF and OF.
+        var cpu = new Cpu(new PhysicalMemory(1 << 20), NullCpuHost.Instance);
+        uint mask = (uint)((1UL << (8 * size)) - 1);
+        foreach (var (a, b) in Operands())
+        {
+            uint x = a & mask, y = b & mask;
+            cpu.SetLazy((FlagOp)operation, size, x, y, (x + y) ^ (b >> 3));
+            uint szap = cpu.SzapFlags();
+            cpu.MaterializeFlags();
+            Assert.Equal(cpu.Eflags & (Cpu.SF | Cpu.ZF | Cpu.AF | Cpu.PF), szap);
+        }
+    }
 }

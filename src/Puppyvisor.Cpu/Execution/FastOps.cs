@@ -221,7 +221,7 @@ internal static unsafe class FastOps
         c.R(dst) = r;
         bool overflow = product != (int)r;
         // SF, ZF, AF and PF are undefined and keep their values, as on the hardware (UNDEFINED-FLAGS.md).
-        c.SetArithFlags((c.Eflags & ~(Cpu.CF | Cpu.OF)) | (overflow ? Cpu.CF | Cpu.OF : 0));
+        c.SetArithFlags(c.SzapFlags() | (overflow ? Cpu.CF | Cpu.OF : 0));
     }
 
     // ---- INC, DEC, LEA ---------------------------------------------------------
@@ -396,8 +396,7 @@ internal static unsafe class FastOps
         d = r;
         bool cf = left ? (r & 1) != 0 : (r >> 31) != 0;
         bool of = left ? ((r >> 31) != 0) != cf : ((r >> 31) ^ ((r >> 30) & 1)) != 0;
-        uint flags = c.Eflags & ~(Cpu.CF | Cpu.OF);
-        c.SetArithFlags(flags | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+        c.SetArithFlags(c.SzapFlags() | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
     }
 
     public static void NotReg(Cpu c, ref MicroOp op) => NotReg(c, op.Dst);

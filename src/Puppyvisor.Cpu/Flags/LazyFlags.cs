@@ -91,7 +91,9 @@ public sealed partial class Cpu
     public bool DirectionFlag => (_eflags & DF) != 0;
     public int Iopl => (int)((_eflags >> 12) & 3);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static uint SignBit(int size) => size == 4 ? 0x8000_0000u : size == 2 ? 0x8000u : 0x80u;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static uint SizeMask(int size) => size == 4 ? 0xFFFF_FFFFu : size == 2 ? 0xFFFFu : 0xFFu;
 
     /// <summary>PF: set when the low byte of the result has an even number of 1 bits.</summary>
@@ -152,15 +154,27 @@ public sealed partial class Cpu
 
     uint ComputeArithFlags()
     {
-        uint f = ZspFlags(_flagRes, _flagSize);
+        uint f = ZspFlags(_flagRes, _flagSize) | LazyAuxFlag();
         if (GetCF()) f |= CF;
         if (GetOF()) f |= OF;
-        // AF is the carry out of bit 3. Undefined after the logic group (0) and after shifts (1):
-        // the hardware's values (tests/vectors/UNDEFINED-FLAGS.md).
-        if (_flagOp is FlagOp.Shl or FlagOp.Shr or FlagOp.Sar) f |= AF;
-        else if (_flagOp != FlagOp.Logic && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0) f |= AF;
         return f;
     }
+
+    /// <summary>
+    /// AF of the pending operation: the carry out of bit 3. Undefined after the logic group (0)
+    /// and after shifts (1): the hardware's values (tests/vectors/UNDEFINED-FLAGS.md).
+    /// </summary>
+    uint LazyAuxFlag() =>
+        _flagOp is FlagOp.Shl or FlagOp.Shr or FlagOp.Sar ? AF
+        : _flagOp != FlagOp.Logic && ((_flagDst ^ _flagSrc ^ _flagRes) & 0x10) != 0 ? AF : 0;
+
+    /// <summary>
+    /// SF, ZF, AF and PF as they are: what an instruction that replaces only CF and OF keeps
+    /// (rotates; MUL and IMUL, which leave the other four as the hardware does). Computes
+    /// pending flags without CF and OF, which it would throw away.
+    /// </summary>
+    internal uint SzapFlags() =>
+        _flagOp == FlagOp.None ? _eflags & (SF | ZF | AF | PF) : ZspFlags(_flagRes, _flagSize) | LazyAuxFlag();
 
     /// <summary>Evaluates condition code <paramref name="cc"/> (the low nibble of Jcc/SETcc/CMOVcc).</summary>
     /// <remarks>

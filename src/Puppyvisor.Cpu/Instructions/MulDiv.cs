@@ -25,7 +25,7 @@ internal static unsafe class MulDiv
     static int SignExtend(uint v, int size) => size switch { 1 => (sbyte)v, 2 => (short)v, _ => (int)v };
 
     internal static void SetMulFlags(Cpu cpu, bool overflow) =>
-        cpu.SetArithFlags((cpu.Eflags & (Cpu.SF | Cpu.ZF | Cpu.AF | Cpu.PF)) | (overflow ? Cpu.CF | Cpu.OF : 0));
+        cpu.SetArithFlags(cpu.SzapFlags() | (overflow ? Cpu.CF | Cpu.OF : 0));
 
     /// <summary>After a divide that did not fault: CF and OF as they were, SF = ZF = PF = 0, AF = 1.</summary>
     internal static void SetDivFlags(Cpu cpu) => cpu.SetArithFlags((cpu.Eflags & (Cpu.CF | Cpu.OF)) | Cpu.AF);

@@ -66,7 +66,7 @@ internal static unsafe class ShiftRotate
     static void FinishRotate(Cpu cpu, ref Instruction insn, int bits, uint result, bool cf, bool of)
     {
         cpu.WriteOperand(ref insn, 0, bits / 8, result);
-        cpu.SetArithFlags((cpu.Eflags & ~(Cpu.CF | Cpu.OF)) | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
+        cpu.SetArithFlags(cpu.SzapFlags() | (cf ? Cpu.CF : 0) | (of ? Cpu.OF : 0));
     }
 
     /// <summary>SHL: CF is the last bit shifted out (0 once the count passes the width); OF = MSB(result) XOR CF.</summary>
