@@ -20,6 +20,7 @@ public class BlockCompilerTests
         {
             var h = new CpuTestHarness();
             h.Cpu.Compiler = mode;
+            h.Cpu.CompileAfterInstructions = 0;             // hot after BlockCompiler.MinExecutions runs
             h.Load(program);
             setup?.Invoke(h);
             ExitReason exit = h.Cpu.Run(budget);
@@ -57,6 +58,26 @@ public class BlockCompilerTests
     {
         // A form without an operand-taking body would still run (through its MicroOp), but slowly.
         Assert.Equal(["RunLegacy"], BlockCompiler.HandlersWithoutOperandBody());
+    }
+
+    [Theory]
+    [InlineData(1_000, false)]          // 4,000 instructions in the loop block: not worth the JIT's time
+    [InlineData(100_000, true)]         // 400,000: compiled
+    public void ABlockIsCompiledOnlyOnceItHasRunEnoughInstructionsToRepayTheJit(int rounds, bool compiled)
+    {
+        var h = new CpuTestHarness();
+        h.Cpu.Compiler = BlockCompilation.Immediate;
+        Assert.Equal(BlockCompiler.DefaultCompileAfterInstructions, h.Cpu.CompileAfterInstructions);
+        h.Run(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, (uint)rounds);
+            a.Label(ref top);
+            a.add(eax, ecx); a.xor(ebx, eax);
+            a.dec(ecx);
+            a.jnz(top);
+        });
+        Assert.Equal(compiled, h.Cpu.Decode.Peek(CpuTestHarness.CodeBase + 5)?.Compiled is not null);
     }
 
     [Fact]

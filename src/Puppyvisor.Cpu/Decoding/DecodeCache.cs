@@ -25,8 +25,10 @@ public sealed unsafe class DecodedBlock
     public bool Valid = true;
     /// <summary>The last physical page the block's bytes touch (a block crosses at most one boundary).</summary>
     internal uint LastPage;
-    /// <summary>Times the interpreter has run the block, until it is hot (BlockCompiler.HotThreshold).</summary>
+    /// <summary>Times the interpreter has run the block (BlockCompiler.Hot).</summary>
     internal int Executions;
+    /// <summary>Set when the block has been handed to the compiler, once.</summary>
+    internal bool CompileRequested;
     /// <summary>The block as one .NET method, once it is hot (Execution/BlockCompiler.cs).</summary>
     internal CompiledBlock? Compiled;
 

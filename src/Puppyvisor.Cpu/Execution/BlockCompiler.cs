@@ -2,8 +2,8 @@
 //
 // The interpreter (Cpu.Run.cs) pays, for every guest instruction, a trip round its loop
 // and an indirect call into the op's handler, and the handler can keep nothing in
-// registers from one instruction to the next. A block that has run HotThreshold times
-// is worth more: it is compiled into a DynamicMethod that calls each fast form's body
+// registers from one instruction to the next. A block that has run often enough to
+// repay the JIT's time (Hot) is worth more: it is compiled into a DynamicMethod that calls each fast form's body
 // (FastOps.cs) directly, one after the other, with the op's operands as constants. The
 // .NET JIT inlines the bodies into one method and folds the constants, so a block of
 // register arithmetic becomes straight-line machine code, the way QEMU's TCG turns a
@@ -41,8 +41,23 @@ public enum BlockCompilation { Off, Background, Immediate }
 
 public static unsafe class BlockCompiler
 {
-    /// <summary>Executions of a block (through the interpreter) before it is compiled.</summary>
-    public const int HotThreshold = 64;
+    /// <summary>
+    /// The default for Cpu.CompileAfterInstructions. The JIT takes 2-4 ms for a block, the time
+    /// the interpreter needs for some 300,000 instructions, and compiled code saves a few
+    /// nanoseconds an instruction: a block must run about that much again to repay its
+    /// compilation. A hot loop gets there in a millisecond; an idle tickless guest's timer
+    /// handler, a few thousand instructions a second, never does, so idle guests cost no
+    /// compiling either.
+    /// </summary>
+    public const long DefaultCompileAfterInstructions = 200_000;
+
+    /// <summary>Never fewer executions than this: a block's first runs also warm the caches and the chain.</summary>
+    public const int MinExecutions = 64;
+
+    /// <summary>True once <paramref name="block"/> has run often enough to be worth compiling.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Hot(DecodedBlock block, long compileAfterInstructions) =>
+        block.Executions >= MinExecutions && (long)block.Executions * block.Count >= compileAfterInstructions;
 
     // ---- compiling in the background ---------------------------------------------------
     //
@@ -78,7 +93,7 @@ public static unsafe class BlockCompiler
     }
 
     /// <summary>
-    /// The queued block that has run most often: the blocks of a new loop all become hot at
+    /// The queued block that has run the most instructions: the blocks of a new loop all become hot at
     /// about the same moment, and the loop's body should not wait behind its entry code.
     /// (Executions goes on counting while a block waits; read racily, it is only a priority.)
     /// </summary>
@@ -89,7 +104,7 @@ public static unsafe class BlockCompiler
             if (Queue.Count == 0) return null;
             int best = 0;
             for (int i = 1; i < Queue.Count; i++)
-                if (Queue[i].Executions > Queue[best].Executions) best = i;
+                if ((long)Queue[i].Executions * Queue[i].Count > (long)Queue[best].Executions * Queue[best].Count) best = i;
             DecodedBlock block = Queue[best];
             Queue[best] = Queue[^1];
             Queue.RemoveAt(Queue.Count - 1);

@@ -111,7 +111,12 @@ public sealed partial class Cpu
         // The shadow of an STI or MOV SS (which end their block) covered the boundary before
         // this block's first instruction; it ends with that instruction.
         _interruptShadow = false;
-        if (++block.Executions == BlockCompiler.HotThreshold && Decode.Enabled) Compile(block);
+        if (++block.Executions >= BlockCompiler.MinExecutions && !block.CompileRequested && Decode.Enabled &&
+            BlockCompiler.Hot(block, CompileAfterInstructions))
+        {
+            block.CompileRequested = true;
+            Compile(block);
+        }
         for (int k = 0; k < count; k++)
         {
             ref MicroOp op = ref ops[k];
@@ -169,6 +174,9 @@ public sealed partial class Cpu
 
     /// <summary>Whether and how hot blocks are compiled (BlockCompiler.cs); Off for tests of the interpreter alone.</summary>
     public BlockCompilation Compiler = BlockCompilation.Background;
+
+    /// <summary>Instructions a block must have run (executions x length) before it is compiled (BlockCompiler.Hot).</summary>
+    public long CompileAfterInstructions = BlockCompiler.DefaultCompileAfterInstructions;
 
     ulong _blockRetiredBase;
 
