@@ -62,7 +62,7 @@ public class BlockCompilerTests
 
     [Theory]
     [InlineData(1_000, false)]          // 4,000 instructions in the loop block: not worth the JIT's time
-    [InlineData(100_000, true)]         // 400,000: compiled
+    [InlineData(20_000, true)]          // 80,000: compiled
     public void ABlockIsCompiledOnlyOnceItHasRunEnoughInstructionsToRepayTheJit(int rounds, bool compiled)
     {
         var h = new CpuTestHarness();

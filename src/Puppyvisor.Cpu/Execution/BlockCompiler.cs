@@ -42,14 +42,16 @@ public enum BlockCompilation { Off, Background, Immediate }
 public static unsafe class BlockCompiler
 {
     /// <summary>
-    /// The default for Cpu.CompileAfterInstructions. The JIT takes 2-4 ms for a block, the time
-    /// the interpreter needs for some 300,000 instructions, and compiled code saves a few
-    /// nanoseconds an instruction: a block must run about that much again to repay its
-    /// compilation. A hot loop gets there in a millisecond; an idle tickless guest's timer
-    /// handler, a few thousand instructions a second, never does, so idle guests cost no
-    /// compiling either.
+    /// The default for Cpu.CompileAfterInstructions. The JIT takes a millisecond or two for a
+    /// block, the time the interpreter needs for 100,000-odd instructions, and compiled code
+    /// saves a few nanoseconds an instruction: a block that has run 50,000 instructions is
+    /// likely to run enough more to repay its compilation. A hot loop gets there in well under
+    /// a millisecond; an idle tickless guest's timer handler, a few thousand instructions a
+    /// second, takes many seconds, so idle guests cost next to no compiling. (Measured on
+    /// bench at iterations=80: 20,000 leaves 10 % of the instructions to the interpreter,
+    /// 50,000 11 %, 200,000 17 %, where the compiler thread lags behind.)
     /// </summary>
-    public const long DefaultCompileAfterInstructions = 200_000;
+    public const long DefaultCompileAfterInstructions = 50_000;
 
     /// <summary>Never fewer executions than this: a block's first runs also warm the caches and the chain.</summary>
     public const int MinExecutions = 64;

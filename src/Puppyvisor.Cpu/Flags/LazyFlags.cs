@@ -64,9 +64,13 @@ public sealed partial class Cpu
     /// <summary>INC and DEC leave CF alone: pin the current CF in <c>_eflags</c> first.</summary>
     internal void SetLazyIncDec(FlagOp op, int size, uint dst, uint res)
     {
-        if (_flagOp != FlagOp.None) _eflags = (_eflags & ~CF) | (GetCF() ? CF : 0);
+        if (_flagOp != FlagOp.None) PinCarry();
         SetLazy(op, size, dst, 1, res);
     }
+
+    /// <summary>Puts the pending CF into <c>_eflags</c> (out of line: compiled blocks inline SetLazyIncDec).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    void PinCarry() => _eflags = (_eflags & ~CF) | (GetCF() ? CF : 0);
 
     /// <summary>Sets the six arithmetic flags eagerly (shifts, multiplies, BCD).</summary>
     internal void SetArithFlags(uint bits)
