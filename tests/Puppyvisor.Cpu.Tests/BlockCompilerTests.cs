@@ -2,6 +2,7 @@
 // program here runs twice, interpreted and with every hot block compiled at once, and
 // must leave the same registers, flags, memory, EIP and retired-instruction count.
 using Iced.Intel;
+using Puppyvisor.Cpu.Decoding;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace Puppyvisor.Cpu.Tests;
@@ -78,6 +79,20 @@ public class BlockCompilerTests
             a.jnz(top);
         });
         Assert.Equal(compiled, h.Cpu.Decode.Peek(CpuTestHarness.CodeBase + 5)?.Compiled is not null);
+    }
+
+    [Fact]
+    public void ABlockTheCompilerCannotCompile_StaysWithTheInterpreter()
+    {
+        var h = new CpuTestHarness();
+        h.Run(a => a.nop());
+        DecodedBlock block = h.Cpu.Decode.Peek(CpuTestHarness.CodeBase)!;
+        block.Count = 0;                                // nothing to compile: Compile fails on it
+        int failures = BlockCompiler.Failures;
+        BlockCompiler.Publish(block);
+        Assert.Null(block.Compiled);
+        Assert.Equal(failures + 1, BlockCompiler.Failures);
+        Assert.Contains($"0x{CpuTestHarness.CodeBase:x8}", BlockCompiler.LastFailure);
     }
 
     [Fact]

@@ -100,4 +100,18 @@ public class FastPathTests
         string Count(string stats) => System.Text.RegularExpressions.Regex.Match(stats, @"instructions\s+([\d,]+)").Groups[1].Value;
         Assert.Equal(Count(fast.Stderr), Count(slow.Stderr));
     }
+
+    [Theory]
+    [InlineData("immediate", true)]
+    [InlineData("off", false)]
+    public void Stats_CountTheBlocksTheCompilerCompiled(string compiler, bool some)
+    {
+        var r = Puppy.Run("run", Repo.Image("bench"), "--clock", "virtual", "--stats", "--compiler", compiler, "--cmdline", "iterations=2");
+        Assert.Equal(0, r.ExitCode);
+        var m = System.Text.RegularExpressions.Regex.Match(r.Stderr, @"decode cache .* (\d+) blocks \((\d+) compiled\)");
+        Assert.True(m.Success, r.Stderr);
+        int compiled = int.Parse(m.Groups[2].Value);
+        Assert.Equal(some, compiled > 0);
+        Assert.True(compiled <= int.Parse(m.Groups[1].Value));
+    }
 }

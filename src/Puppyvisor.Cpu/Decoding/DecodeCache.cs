@@ -85,6 +85,9 @@ public sealed class DecodeCache
     public ulong Hits, Misses, Invalidations;
     public int BlockCount => _blocks.Count;
 
+    /// <summary>Cached blocks that the block compiler has compiled (--stats; counts, so not for a hot path).</summary>
+    public int CompiledBlockCount => _blocks.Values.Count(b => b.Compiled is not null);
+
     internal DecodeCache(Cpu cpu)
     {
         _cpu = cpu;

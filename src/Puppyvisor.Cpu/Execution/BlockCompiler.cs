@@ -115,14 +115,33 @@ public static unsafe class BlockCompiler
     }
 
     /// <summary>Compiles <paramref name="block"/> now and lets the CPU use it.</summary>
+    /// <remarks>
+    /// A block the compiler or the JIT cannot handle (a bug here, not the guest's doing) stays
+    /// with the interpreter, which is always right; it is counted in <see cref="Failures"/>
+    /// rather than taking the compiler thread, and the process, down with it.
+    /// </remarks>
     public static void Publish(DecodedBlock block)
     {
-        CompiledBlock compiled = Compile(block);
-        MicroOp none = default;
-        compiled(null!, ref none);                          // JIT it here (see Compile)
+        CompiledBlock compiled;
+        try
+        {
+            compiled = Compile(block);
+            MicroOp none = default;
+            compiled(null!, ref none);                      // JIT it here (see Compile)
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref Failures);
+            LastFailure = $"block at 0x{block.Linear:x8}: {e.GetType().Name}: {e.Message}";
+            return;
+        }
         Volatile.Write(ref block.Compiled, compiled);
         Interlocked.Increment(ref CompiledCount);
     }
+
+    /// <summary>Blocks the compiler gave up on (they run interpreted), and what went wrong last.</summary>
+    public static int Failures;
+    public static string? LastFailure;
 
     /// <summary>
     /// A fast form as the compiler calls it: the body (FastOps' overload that takes operands),

@@ -39,7 +39,7 @@ public static class StatsReport
         sb.AppendLine(inv, $"  clockevents       armed {ce.Armed}, re-armed {ce.Rearmed}, cancelled {ce.Cancelled}, fired {ce.Fired}");
         sb.AppendLine(inv, $"  IRQs              injected {s.IrqsInjected} ({PerSecond(s.IrqsInjected, g)}), coalesced {g.Irqs.Coalesced}");
         sb.AppendLine(inv, $"  lateness (ns)     {Lateness(s.LatenessSummary())}");
-        sb.AppendLine(inv, $"  decode cache      {HitRate(g.Cpu.Decode.Hits, g.Cpu.Decode.Misses)} hits, {g.Cpu.Decode.BlockCount} blocks");
+        sb.AppendLine(inv, $"  decode cache      {HitRate(g.Cpu.Decode.Hits, g.Cpu.Decode.Misses)} hits, {g.Cpu.Decode.BlockCount} blocks ({g.Cpu.Decode.CompiledBlockCount} compiled)");
         sb.AppendLine(inv, $"  TLB               {HitRate(g.Cpu.TlbHits, g.Cpu.TlbMisses)} hits ({g.Cpu.TlbHits} / {g.Cpu.TlbHits + g.Cpu.TlbMisses})");
     }
 
@@ -59,6 +59,8 @@ public static class StatsReport
         sb.AppendLine(inv, $"  IRQs              injected {injected}, coalesced {coalesced}");
         sb.AppendLine(inv, $"  lateness (ns)     {Lateness(GuestStats.Summarize(m.Guests.SelectMany(g => g.Stats.Lateness)))}");
         sb.AppendLine(inv, $"  host timer expiries {m.Queue.Expirations} ({(seconds > 0 ? m.Queue.Expirations / seconds : 0):F1} per {(m.Options.Clock == ClockKind.Virtual ? "virtual" : "host")} second)");
+        if (BlockCompiler.Failures > 0)
+            sb.AppendLine(inv, $"  block compiler    {BlockCompiler.Failures} blocks left to the interpreter after a compile error; the last: {BlockCompiler.LastFailure}");
     }
 
     /// <summary>Seconds the run covered: the longest guest time on the virtual clock, wall time on the host clock.</summary>
@@ -140,6 +142,7 @@ public static class StatsReport
         w.WriteNumber("decode_cache_hits", g.Cpu.Decode.Hits);
         w.WriteNumber("decode_cache_misses", g.Cpu.Decode.Misses);
         w.WriteNumber("decode_blocks", g.Cpu.Decode.BlockCount);
+        w.WriteNumber("compiled_blocks", g.Cpu.Decode.CompiledBlockCount);
         w.WriteNumber("tlb_hits", g.Cpu.TlbHits);
         w.WriteNumber("tlb_misses", g.Cpu.TlbMisses);
         w.WriteStartObject("host");
