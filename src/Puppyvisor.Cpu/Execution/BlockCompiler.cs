@@ -42,7 +42,7 @@ public enum BlockCompilation { Off, Background, Immediate }
 public static unsafe class BlockCompiler
 {
     /// <summary>
-    /// The default for Cpu.CompileAfterInstructions. The JIT takes a millisecond or two for a
+    /// The default for Cpu.CompileAfterInstructions. The JIT takes 1-3 ms for a
     /// block, the time the interpreter needs for 100,000-odd instructions, and compiled code
     /// saves a few nanoseconds an instruction: a block that has run 50,000 instructions is
     /// likely to run enough more to repay its compilation. A hot loop gets there in well under
@@ -63,7 +63,7 @@ public static unsafe class BlockCompiler
 
     // ---- compiling in the background ---------------------------------------------------
     //
-    // The JIT takes a few milliseconds per block; the guest should not wait for it.
+    // The JIT takes a millisecond or more per block; the guest should not wait for it.
     // A hot block is queued, one background thread compiles the queue, and the block runs in
     // the interpreter until its Compiled field is published. Which run of a block is the first
     // compiled one then depends on the host's timing -- but nothing the guest can see does,
