@@ -64,7 +64,7 @@ public sealed unsafe partial class Cpu
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read32(uint linear) =>
-        linear + 4ul <= _directReadEnd ? Unsafe.ReadUnaligned<uint>(_ram + linear) : Read32Slow(linear);
+        linear + 4ul <= _directReadEnd ? Unsafe.ReadUnaligned<uint>(_ram + linear) : ReadSlow(linear, 4);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read16(uint linear) =>
@@ -106,9 +106,6 @@ public sealed unsafe partial class Cpu
         }
         return WriteSlow(linear, 1, value);
     }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    uint Read32Slow(uint linear) => ReadSlow(linear, 4);
 
     /// <summary>Any read: through the TLB when it hits and the access stays in one page and in RAM, else the general path.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

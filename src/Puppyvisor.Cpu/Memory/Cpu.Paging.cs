@@ -41,6 +41,8 @@ public sealed partial class Cpu
         Translate(linear, kind, Cpl == 3, out physical);
 
     /// <summary>Translates with an explicit privilege: descriptor-table and TSS accesses are supervisor.</summary>
+    /// <remarks>Inlined, so a TLB hit costs its callers (the memory slow paths, block lookup) no call; a miss walks out of line.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Translate(uint linear, AccessKind kind, bool user, out uint physical)
     {
         if ((Cr0 & CR0_PG) == 0) { physical = linear; return true; }
