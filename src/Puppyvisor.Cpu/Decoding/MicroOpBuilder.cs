@@ -10,8 +10,6 @@ namespace Puppyvisor.Cpu.Decoding;
 
 internal static unsafe class MicroOpBuilder
 {
-    const byte NoRegister = MicroOp.NoRegister;
-
     public static MicroOp Build(Instruction[] source, int slot, bool fastForms)
     {
         ref Instruction insn = ref source[slot];
@@ -24,8 +22,8 @@ internal static unsafe class MicroOpBuilder
             NextEip = insn.NextIP32,
             Slot = (ushort)slot,
             SetsEip = true,
-            Base = NoRegister,
-            Index = NoRegister,
+            Base = MicroOp.NoRegister,
+            Index = MicroOp.NoRegister,
         };
         if (fastForms && insn.Code != Code.INVALID && !insn.HasLockPrefix && TryFast(ref insn, ref op)) return op;
         op.Execute = &FastOps.RunLegacy;
@@ -41,8 +39,8 @@ internal static unsafe class MicroOpBuilder
     {
         Register b = insn.MemoryBase, x = insn.MemoryIndex;
         if ((b != Register.None && !IsGpr32(b)) || (x != Register.None && !IsGpr32(x)) || insn.MemoryDisplSize == 2) return false;
-        op.Base = b == Register.None ? NoRegister : Num(b);
-        op.Index = x == Register.None ? NoRegister : Num(x);
+        op.Base = b == Register.None ? MicroOp.NoRegister : Num(b);
+        op.Index = x == Register.None ? MicroOp.NoRegister : Num(x);
         op.Scale = (byte)(insn.MemoryIndexScale switch { 1 => 0, 2 => 1, 4 => 2, _ => 3 });
         op.Disp = insn.MemoryDisplacement32;
         Register seg = insn.MemorySegment;

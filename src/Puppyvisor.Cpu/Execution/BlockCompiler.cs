@@ -73,9 +73,6 @@ public static unsafe class BlockCompiler
     static readonly SemaphoreSlim Queued = new(0);
     static int _workerStarted;
 
-    /// <summary>Blocks compiled, in this process.</summary>
-    public static int CompiledCount;
-
     /// <summary>Compiles <paramref name="block"/> on the background thread; it runs interpreted until then.</summary>
     public static void CompileInBackground(DecodedBlock block)
     {
@@ -136,7 +133,6 @@ public static unsafe class BlockCompiler
             return;
         }
         Volatile.Write(ref block.Compiled, compiled);
-        Interlocked.Increment(ref CompiledCount);
     }
 
     /// <summary>Blocks the compiler gave up on (they run interpreted), and what went wrong last.</summary>

@@ -111,7 +111,7 @@ public sealed partial class Cpu
             }
             InstructionStart = op.Eip;
             op.Execute(this, ref op);
-            if (_attention != 0) { StopAtAttention(ref op, k, retiredBase); return; }
+            if (_attention != 0) { StopAtAttention(ref op, k); return; }
             if (!op.SetsEip) Eip = op.NextEip;
         }
         InstructionsRetired = retiredBase + (ulong)count;

@@ -111,8 +111,8 @@ public sealed partial class Cpu
         // The shadow of an STI or MOV SS (which end their block) covered the boundary before
         // this block's first instruction; it ends with that instruction.
         _interruptShadow = false;
-        if (++block.Executions >= BlockCompiler.MinExecutions && !block.CompileRequested && Decode.Enabled &&
-            BlockCompiler.Hot(block, CompileAfterInstructions))
+        block.Executions++;
+        if (!block.CompileRequested && Decode.Enabled && BlockCompiler.Hot(block, CompileAfterInstructions))
         {
             block.CompileRequested = true;
             Compile(block);
@@ -121,7 +121,7 @@ public sealed partial class Cpu
         {
             ref MicroOp op = ref ops[k];
             op.Execute(this, ref op);
-            if (_attention != 0) { StopAtAttention(ref op, k, retiredBase); return; }
+            if (_attention != 0) { StopAtAttention(ref op, k); return; }
         }
         InstructionsRetired = retiredBase + (ulong)count;
         _budget -= count;
@@ -143,7 +143,7 @@ public sealed partial class Cpu
             _blockRetiredBase = InstructionsRetired;
             ref MicroOp first = ref MemoryMarshal.GetArrayDataReference(block.Ops);
             int stoppedAt = block.Compiled!(this, ref first);
-            if (stoppedAt >= 0) { StopAtAttention(ref Unsafe.Add(ref first, stoppedAt), stoppedAt, _blockRetiredBase); return block; }
+            if (stoppedAt >= 0) { StopAtAttention(ref Unsafe.Add(ref first, stoppedAt), stoppedAt); return block; }
             if (_attention != 0 || (_eflags & TF) != 0 || _checkedBlocks) return block;
             DecodedBlock? next = block.FollowChain(this);
             if (next?.Compiled is null || next.Count > _budget) return block;
@@ -159,15 +159,16 @@ public sealed partial class Cpu
 
     /// <summary>
     /// Attention stopped the block at op <paramref name="k"/>: a fault undoes the op (its
-    /// EIP is saved, it does not retire), anything else lets it retire.
+    /// EIP is saved, it does not retire), anything else lets it retire. Counted from the
+    /// block's base, <see cref="_blockRetiredBase"/>.
     /// </summary>
-    void StopAtAttention(ref MicroOp op, int k, ulong retiredBase)
+    void StopAtAttention(ref MicroOp op, int k)
     {
-        if (_pendingFault) { InstructionStart = op.Eip; Eip = op.Eip; InstructionsRetired = retiredBase + (ulong)k; _budget -= k; }
+        if (_pendingFault) { InstructionStart = op.Eip; Eip = op.Eip; InstructionsRetired = _blockRetiredBase + (ulong)k; _budget -= k; }
         else
         {
             if (!op.SetsEip) Eip = op.NextEip;
-            InstructionsRetired = retiredBase + (ulong)k + 1;
+            InstructionsRetired = _blockRetiredBase + (ulong)k + 1;
             _budget -= k + 1;
         }
     }

@@ -424,47 +424,27 @@ internal static unsafe class FastOps
     public static void MulMem(Cpu c, ref MicroOp op) => MulMem(c, c.Ea(ref op));
 
     [MethodImpl(Inline), RegistersOnly]
-    public static void MulReg(Cpu c, int src) => Mul(c, c.R(src));
+    public static void MulReg(Cpu c, int src) => Instructions.MulDiv.Multiply(c, 4, c.R(src));
 
     [MethodImpl(Inline)]
     public static void MulMem(Cpu c, uint ea)
     {
         uint v = c.Read32(ea);
-        if (!c.Faulted) Mul(c, v);
-    }
-
-    /// <summary>MUL r/m32: EDX:EAX = EAX * src, unsigned; the flags as MulDiv's MUL.</summary>
-    [MethodImpl(Inline)]
-    static void Mul(Cpu c, uint v)
-    {
-        ulong product = (ulong)c.R(0) * v;
-        c.R(0) = (uint)product;
-        c.R(2) = (uint)(product >> 32);
-        Instructions.MulDiv.SetMulFlags(c, (product >> 32) != 0);
+        if (!c.Faulted) Instructions.MulDiv.Multiply(c, 4, v);
     }
 
     public static void DivReg(Cpu c, ref MicroOp op) => DivReg(c, op.Src);
     public static void DivMem(Cpu c, ref MicroOp op) => DivMem(c, c.Ea(ref op));
 
+    /// <summary>DIV r/m32: EDX:EAX by the source, #DE as MulDiv's DIV (so not RegistersOnly).</summary>
     [MethodImpl(Inline)]
-    public static void DivReg(Cpu c, int src) => Div(c, c.R(src));            // not RegistersOnly: #DE
+    public static void DivReg(Cpu c, int src) => Instructions.MulDiv.Divide(c, 4, c.R(src));
 
     [MethodImpl(Inline)]
     public static void DivMem(Cpu c, uint ea)
     {
         uint v = c.Read32(ea);
-        if (!c.Faulted) Div(c, v);
-    }
-
-    /// <summary>DIV r/m32: EAX = EDX:EAX / src, EDX = the remainder; #DE for 0 or a quotient over 32 bits (as MulDiv's DIV).</summary>
-    [MethodImpl(Inline)]
-    static void Div(Cpu c, uint divisor)
-    {
-        ulong dividend = ((ulong)c.R(2) << 32) | c.R(0);
-        if (divisor == 0 || (dividend >> 32) >= divisor) { c.RaiseFault(Vector.DivideError); return; }
-        c.R(0) = (uint)(dividend / divisor);
-        c.R(2) = (uint)(dividend % divisor);
-        Instructions.MulDiv.SetDivFlags(c);
+        if (!c.Faulted) Instructions.MulDiv.Divide(c, 4, v);
     }
 
     public static void ShldImm(Cpu c, ref MicroOp op) => ShldImm(c, op.Dst, op.Src, op.Imm);

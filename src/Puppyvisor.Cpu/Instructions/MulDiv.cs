@@ -35,9 +35,14 @@ internal static unsafe class MulDiv
     {
         int size = Cpu.OperandSize(ref insn, 0);
         uint src = cpu.ReadOperand(ref insn, 0, size);
-        if (cpu.Faulted) return;
+        if (!cpu.Faulted) Multiply(cpu, size, src);
+    }
+
+    /// <summary>MUL once its source is read (also the fast forms', FastOps.cs).</summary>
+    internal static void Multiply(Cpu cpu, int size, uint src)
+    {
         ulong product = (ulong)cpu.GetRegister(Accumulator(size)) * src;
-        uint low = StoreDouble(cpu, size, product);
+        StoreDouble(cpu, size, product);
         SetMulFlags(cpu, (product >> (8 * size)) != 0);
     }
 
@@ -103,7 +108,12 @@ internal static unsafe class MulDiv
     {
         int size = Cpu.OperandSize(ref insn, 0);
         uint divisor = cpu.ReadOperand(ref insn, 0, size);
-        if (cpu.Faulted) return;
+        if (!cpu.Faulted) Divide(cpu, size, divisor);
+    }
+
+    /// <summary>DIV once its divisor is read (also the fast forms', FastOps.cs).</summary>
+    internal static void Divide(Cpu cpu, int size, uint divisor)
+    {
         if (divisor == 0) { cpu.RaiseFault(Vector.DivideError); return; }
         ulong dividend = Dividend(cpu, size);
         ulong quotient = dividend / divisor;
