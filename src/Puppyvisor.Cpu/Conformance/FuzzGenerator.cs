@@ -149,32 +149,12 @@ internal sealed class FuzzInstructionGenerator
                 case OpCodeOperandKind.r32_reg or OpCodeOperandKind.r32_rm or OpCodeOperandKind.r32_opcode or
                     OpCodeOperandKind.r32_reg_mem or OpCodeOperandKind.r32_vvvv:
                     SetRegister(ref insn, i, Register.EAX + Gpr(ref rng)); break;
-                case OpCodeOperandKind.r8_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.AL + rng.Below(8)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.r16_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.AX + Gpr(ref rng)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r32_or_mem_mpx:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.EAX + Gpr(ref rng)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.mm_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.MM0 + rng.Below(8)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.xmm_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.XMM0 + rng.Below(8)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.ymm_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.YMM0 + rng.Below(8)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.zmm_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.ZMM0 + rng.Below(8)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.k_or_mem:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.K0 + rng.Below(8)); else SetMemory(ref insn, i, ref rng, context, a16);
-                    break;
-                case OpCodeOperandKind.bnd_or_mem_mpx:
-                    if (rng.Chance(50)) SetRegister(ref insn, i, Register.BND0 + rng.Below(4)); else SetMemory(ref insn, i, ref rng, context, a16);
+                case OpCodeOperandKind.r8_or_mem or OpCodeOperandKind.r16_or_mem or OpCodeOperandKind.r32_or_mem or
+                    OpCodeOperandKind.r32_or_mem_mpx or OpCodeOperandKind.mm_or_mem or OpCodeOperandKind.xmm_or_mem or
+                    OpCodeOperandKind.ymm_or_mem or OpCodeOperandKind.zmm_or_mem or OpCodeOperandKind.k_or_mem or
+                    OpCodeOperandKind.bnd_or_mem_mpx:
+                    if (rng.Chance(50)) SetRegister(ref insn, i, RegisterOrMemoryRegister(kind, ref rng));
+                    else SetMemory(ref insn, i, ref rng, context, a16);
                     break;
                 case OpCodeOperandKind.mem or OpCodeOperandKind.mem_mpx or OpCodeOperandKind.mem_mib:
                     SetMemory(ref insn, i, ref rng, context, a16); break;
@@ -276,6 +256,20 @@ internal sealed class FuzzInstructionGenerator
     }
 
     /// <summary>A GPR number, ESP rarely (a random ESP mostly wrecks the stack).</summary>
+    /// <summary>The register choice of an r/m operand kind, when it is to be a register.</summary>
+    static Register RegisterOrMemoryRegister(OpCodeOperandKind kind, ref FuzzRng rng) => kind switch
+    {
+        OpCodeOperandKind.r8_or_mem => Register.AL + rng.Below(8),
+        OpCodeOperandKind.r16_or_mem => Register.AX + Gpr(ref rng),
+        OpCodeOperandKind.r32_or_mem or OpCodeOperandKind.r32_or_mem_mpx => Register.EAX + Gpr(ref rng),
+        OpCodeOperandKind.mm_or_mem => Register.MM0 + rng.Below(8),
+        OpCodeOperandKind.xmm_or_mem => Register.XMM0 + rng.Below(8),
+        OpCodeOperandKind.ymm_or_mem => Register.YMM0 + rng.Below(8),
+        OpCodeOperandKind.zmm_or_mem => Register.ZMM0 + rng.Below(8),
+        OpCodeOperandKind.k_or_mem => Register.K0 + rng.Below(8),
+        _ => Register.BND0 + rng.Below(4),
+    };
+
     static int Gpr(ref FuzzRng rng)
     {
         int r = rng.Below(8);
