@@ -66,23 +66,18 @@ internal static unsafe class BitOps
         cpu.SetFlag(Cpu.CF, carry);
     }
 
-    static void Bsf(Cpu cpu, ref Instruction insn)
-    {
-        int size = Cpu.RegisterSize(insn.Op0Register);
-        uint src = cpu.ReadOperand(ref insn, 1, size);
-        if (cpu.Faulted) return;
-        if (src == 0) { cpu.SetFlag(Cpu.ZF, true); return; }
-        cpu.SetRegister(insn.Op0Register, (uint)BitOperations.TrailingZeroCount(src));
-        cpu.SetFlag(Cpu.ZF, false);
-    }
+    static void Bsf(Cpu cpu, ref Instruction insn) => BitScan(cpu, ref insn, reverse: false);
+    static void Bsr(Cpu cpu, ref Instruction insn) => BitScan(cpu, ref insn, reverse: true);
 
-    static void Bsr(Cpu cpu, ref Instruction insn)
+    /// <summary>BSF/BSR: the index of the lowest/highest set bit; a zero source leaves the destination and sets ZF.</summary>
+    static void BitScan(Cpu cpu, ref Instruction insn, bool reverse)
     {
         int size = Cpu.RegisterSize(insn.Op0Register);
         uint src = cpu.ReadOperand(ref insn, 1, size);
         if (cpu.Faulted) return;
         if (src == 0) { cpu.SetFlag(Cpu.ZF, true); return; }
-        cpu.SetRegister(insn.Op0Register, (uint)(31 - BitOperations.LeadingZeroCount(src)));
+        int index = reverse ? 31 - BitOperations.LeadingZeroCount(src) : BitOperations.TrailingZeroCount(src);
+        cpu.SetRegister(insn.Op0Register, (uint)index);
         cpu.SetFlag(Cpu.ZF, false);
     }
 }
