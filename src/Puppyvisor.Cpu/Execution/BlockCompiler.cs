@@ -16,8 +16,9 @@
 // returns that op's index, so the caller finishes the bookkeeping (saved EIP, retired
 // count, budget: Cpu.StopAtAttention) as it always has. Ops marked [RegistersOnly]
 // touch nothing but registers and flags, cannot raise attention, and need no check. An
-// op without a body (RunLegacy) is called on its MicroOp; one whose handler is unknown
-// here, through its function pointer, which is slower but still right.
+// op without a body (RunLegacy) is called on its MicroOp. A block with an op whose
+// handler the compiler does not know is not compiled (Publish): it stays with the
+// interpreter, which is always right.
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
@@ -141,7 +142,7 @@ public static unsafe class BlockCompiler
 
     /// <summary>
     /// A fast form as the compiler calls it: the body (FastOps' overload that takes operands),
-    /// or, for a handler without one, the handler itself on the op's address.
+    /// or, for a handler without one (RunLegacy), the handler itself on the op's address.
     /// </summary>
     readonly record struct Form(MethodInfo Body, bool TakesOperands, bool RegistersOnly);
 
@@ -209,7 +210,7 @@ public static unsafe class BlockCompiler
                 yield return [t, .. rest];
     }
 
-    /// <summary>How many of <paramref name="block"/>'s ops the compiler would call through a bare function pointer (tests: none).</summary>
+    /// <summary>How many of <paramref name="block"/>'s ops have a handler the compiler does not know (tests: none).</summary>
     internal static int UnknownOps(DecodedBlock block)
     {
         int n = 0;
@@ -279,8 +280,9 @@ public static unsafe class BlockCompiler
         for (int k = 0; k < block.Count; k++)
         {
             nint handler = (nint)block.Ops[k].Execute;
-            bool known = Forms.TryGetValue(handler, out Form form);
-            if (known && form.TakesOperands)
+            if (!Forms.TryGetValue(handler, out Form form))             // Publish leaves the block to the interpreter
+                throw new InvalidOperationException($"no FastOps form has the handler 0x{handler:x} at 0x{block.Ops[k].Eip:x8}");
+            if (form.TakesOperands)
             {
                 il.Emit(OpCodes.Ldarg_1);
                 EmitOperands(il, form.Body, block.Ops[k]);
@@ -296,16 +298,9 @@ public static unsafe class BlockCompiler
                     il.Emit(OpCodes.Conv_I);
                     il.Emit(OpCodes.Add);
                 }
-                if (known) il.Emit(OpCodes.Call, form.Body);
-                else
-                {
-                    il.Emit(OpCodes.Ldc_I8, (long)handler);
-                    il.Emit(OpCodes.Conv_I);
-                    il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, typeof(void),
-                        [typeof(Cpu), typeof(MicroOp).MakeByRefType()], null);
-                }
+                il.Emit(OpCodes.Call, form.Body);
             }
-            if (known && form.RegistersOnly && k != block.Count - 1) continue;
+            if (form.RegistersOnly && k != block.Count - 1) continue;
             Label next = il.DefineLabel();
             il.Emit(OpCodes.Ldarg_1);
             il.Emit(OpCodes.Ldfld, AttentionField);
